@@ -1,0 +1,77 @@
+// MessageWriter: encodes a message into a caller-owned buffer, with name compression
+// (RFC 1035 §4.1.4) and truncation (RFC 2181 §9, RFC 6891 §7).
+//
+// No heap allocation: the compression table is a fixed array of offsets into the buffer.
+// Records are added one RRset at a time; an RRset that does not fit under the size limit is
+// rolled back whole. In the answer and authority sections that sets TC and closes the message
+// (nothing more is added); in the additional section the RRset is dropped without TC, as
+// RFC 2181 §9 asks. Space for the OPT RR is reserved as soon as setEdns() is called, so the
+// OPT is never the thing that is dropped.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+
+#include "common/result.h"
+#include "dns/error.h"
+#include "dns/message.h"
+
+namespace vpcdns::dns {
+
+class MessageWriter {
+ public:
+  // `buf` receives the message; `limit` (<= buf.size()) is the size it must fit in.
+  MessageWriter(std::span<uint8_t> buf, size_t limit);
+
+  // The header's counts and TC are filled in by finish(); other fields are taken as given.
+  void setHeader(const Header& h) { header_ = h; }
+  Header& header() { return header_; }
+
+  // At most one question; must come before any record. False if it does not fit.
+  bool addQuestion(const Question& q);
+
+  // The OPT RR to append at finish(); reserves its space now. False if even that does not fit.
+  bool setEdns(const Edns& edns);
+  // Sets the full 12-bit RCODE: low 4 bits in the header, the rest in the OPT's ext_rcode.
+  void setRcode(uint16_t rcode);
+
+  // Adds one RRset (records in `rrset` share owner, type and class). Returns false if it did not
+  // fit; see the class comment for what happens then. Sections must be added in order.
+  bool addRRset(Section section, std::span<const Record> rrset);
+  bool addRecord(Section section, const Record& r) { return addRRset(section, {&r, 1}); }
+
+  bool truncated() const { return truncated_; }
+
+  // Writes the OPT and the header; returns the message size.
+  size_t finish();
+
+ private:
+  struct Compressor;
+  bool writeName(const Name& name, bool compress);
+  bool writeRdata(const Record& r);
+  bool put8(uint8_t v);
+  bool put16(uint16_t v);
+  bool put32(uint32_t v);
+  bool putBytes(std::span<const uint8_t> b);
+
+  static constexpr size_t kMaxCompressionTargets = 128;
+
+  std::span<uint8_t> buf_;
+  size_t limit_;
+  size_t pos_ = kHeaderSize;
+  size_t reserved_ = 0;  // bytes kept free for the OPT RR
+  Header header_;
+  Edns edns_;
+  bool has_edns_ = false;
+  bool truncated_ = false;
+  bool closed_ = false;
+  Section section_ = Section::kAnswer;
+  uint16_t counts_[4] = {0, 0, 0, 0};  // qd, an, ns, ar (without OPT)
+  // Offsets of names (and their suffixes) already written, usable as pointer targets.
+  std::array<uint16_t, kMaxCompressionTargets> targets_{};
+  size_t ntargets_ = 0;
+};
+
+}  // namespace vpcdns::dns
