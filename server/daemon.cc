@@ -1,0 +1,102 @@
+#include "server/daemon.h"
+
+#include <signal.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+#include <uv.h>
+
+#include <thread>
+#include <utility>
+
+#include "server/socket.h"
+
+namespace vpcdns::server {
+
+unsigned workerCount(const config::Config& config) {
+  if (config.server.workers > 0) return config.server.workers;
+  const unsigned n = std::thread::hardware_concurrency();
+  return n == 0 ? 1 : n;
+}
+
+Daemon::Daemon(std::shared_ptr<const config::Config> config)
+    : config_(std::move(config)), nworkers_(workerCount(*config_)) {}
+
+Daemon::~Daemon() {
+  workers_.clear();
+  for (auto& per_worker : fds_) {
+    for (auto& f : per_worker) {
+      if (f.udp >= 0) ::close(f.udp);
+      if (f.tcp >= 0) ::close(f.tcp);
+    }
+  }
+}
+
+Result<bool, std::string> Daemon::bind() {
+  fds_.assign(nworkers_, std::vector<ListenerFds>(config_->server.listen.size()));
+  SocketOptions opts;
+  opts.recv_buffer = static_cast<int>(config_->server.udp_recv_buffer);
+  for (size_t l = 0; l < config_->server.listen.size(); ++l) {
+    // Port 0 asks the kernel for a port: the first socket gets it, the others reuse it.
+    SocketAddress addr = config_->server.listen[l].address;
+    for (unsigned w = 0; w < nworkers_; ++w) {
+      auto udp = openListeningSocket(SocketKind::kUdp, addr, opts);
+      if (!udp) return fail(udp.error());
+      fds_[w][l].udp = *udp;
+      if (addr.port() == 0) addr = boundAddress(*udp);
+      auto tcp = openListeningSocket(SocketKind::kTcp, addr, opts);
+      if (!tcp) return fail(tcp.error());
+      fds_[w][l].tcp = *tcp;
+    }
+    spdlog::info("listening on {} (udp+tcp, {} socket(s) each)", addr.toString(), nworkers_);
+  }
+  return true;
+}
+
+int Daemon::run() {
+  uv_loop_t loop;
+  uv_loop_init(&loop);
+  signal(SIGPIPE, SIG_IGN);  // a client closing mid-write is handled by the write callback
+
+  for (unsigned w = 0; w < nworkers_; ++w) {
+    workers_.push_back(std::make_unique<Worker>(w, config_, std::move(fds_[w])));
+    fds_[w].clear();  // owned by the worker now
+  }
+  for (auto& w : workers_) w->start();
+  spdlog::info("vpcdns ready: {} worker(s)", nworkers_);
+
+  uv_signal_t sigterm, sigint;
+  auto on_signal = [](uv_signal_t* h, int signum) noexcept {
+    auto* self = static_cast<Daemon*>(h->data);
+    spdlog::info("signal {}: shutting down", signum);
+    for (auto& w : self->workers_) w->stop();
+    uv_stop(h->loop);
+  };
+  for (auto [h, sig] : {std::pair{&sigterm, SIGTERM}, std::pair{&sigint, SIGINT}}) {
+    uv_signal_init(&loop, h);
+    h->data = this;
+    uv_signal_start(h, on_signal, sig);
+  }
+  uv_run(&loop, UV_RUN_DEFAULT);
+
+  uv_close(reinterpret_cast<uv_handle_t*>(&sigterm), nullptr);
+  uv_close(reinterpret_cast<uv_handle_t*>(&sigint), nullptr);
+  while (uv_run(&loop, UV_RUN_DEFAULT) != 0) {
+  }
+  uv_loop_close(&loop);
+
+  PipelineStats total;
+  for (auto& w : workers_) {
+    w->join();
+    const auto& s = w->stats();
+    total.queries += s.queries;
+    total.dropped += s.dropped;
+    total.formerr += s.formerr;
+    total.refused += s.refused;
+    total.servfail += s.servfail;
+  }
+  spdlog::info("stopped: queries={} dropped={} formerr={} refused={} servfail={}", total.queries,
+               total.dropped, total.formerr, total.refused, total.servfail);
+  return 0;
+}
+
+}  // namespace vpcdns::server

@@ -1,0 +1,39 @@
+// Daemon: owns the workers and runs the main thread's loop, which does nothing but wait for
+// signals. SIGTERM and SIGINT stop it gracefully: listeners close, replies being written finish,
+// worker threads end, run() returns.
+//
+// Thread affinity: every method on the main thread.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "config/config.h"
+#include "server/worker.h"
+
+namespace vpcdns::server {
+
+class Daemon {
+ public:
+  explicit Daemon(std::shared_ptr<const config::Config> config);
+  ~Daemon();
+
+  // Opens every listening socket (one UDP and one TCP per listener per worker). On failure
+  // returns a message naming the address; nothing is left open.
+  Result<bool, std::string> bind();
+
+  // Starts the workers and blocks until SIGTERM/SIGINT. Returns the process exit code.
+  int run();
+
+ private:
+  std::shared_ptr<const config::Config> config_;
+  unsigned nworkers_ = 1;
+  std::vector<std::vector<ListenerFds>> fds_;  // [worker][listener]
+  std::vector<std::unique_ptr<Worker>> workers_;
+};
+
+// Number of worker threads for a config (workers: auto = one per core).
+unsigned workerCount(const config::Config& config);
+
+}  // namespace vpcdns::server

@@ -1,0 +1,111 @@
+#include "server/pipeline.h"
+
+#include <algorithm>
+#include <utility>
+
+namespace vpcdns::server {
+
+namespace {
+
+// The reply header mirrors the query's ID, opcode, RD and CD (RFC 1035 §4.1.1, RFC 4035 §3.2.2).
+dns::Header replyHeader(const dns::Header& q, uint16_t rcode) {
+  dns::Header h;
+  h.id = q.id;
+  h.qr = true;
+  h.opcode = q.opcode;
+  h.rd = q.rd;
+  h.cd = q.cd;
+  h.ra = true;  // we offer recursion to admitted clients
+  h.rcode = static_cast<uint8_t>(rcode & 0xf);
+  return h;
+}
+
+}  // namespace
+
+Pipeline::Pipeline(std::shared_ptr<const config::Config> config) : config_(std::move(config)) {}
+
+void Pipeline::addStage(std::unique_ptr<Stage> stage) { stages_.push_back(std::move(stage)); }
+
+bool Pipeline::allowed(const ClientInfo& client) const {
+  const IpAddress ip = client.address.ip().unmapped();
+  return std::any_of(config_->server.allow.begin(), config_->server.allow.end(),
+                     [&](const IpPrefix& p) { return p.contains(ip); });
+}
+
+size_t Pipeline::sizeLimit(const dns::QueryView& q, const ClientInfo& client,
+                           size_t out_size) const {
+  size_t limit = client.transport == Transport::kTcp
+                     ? 65535
+                     : q.responseSizeLimit(config_->server.edns_udp_size);
+  return std::min(limit, out_size);
+}
+
+// A reply that carries only the header (and, when the question could be read, the question):
+// for packets too broken, or too unwelcome, to deserve more.
+size_t Pipeline::replyError(std::span<const uint8_t> packet, uint16_t rcode,
+                            std::span<uint8_t> out) {
+  auto header = dns::parseHeader(packet);
+  if (!header) return 0;
+  const size_t limit = std::min<size_t>(out.size(), dns::kMinUdpPayload);
+  dns::MessageWriter w(out, limit);
+  w.setHeader(replyHeader(*header, rcode));
+  if (rcode != dns::rcode::kFormErr) {
+    if (auto q = dns::parseQuery(packet); q && q->header.qdcount == 1) {
+      w.addQuestion(q->question);
+    }
+  }
+  return w.finish();
+}
+
+size_t Pipeline::handle(std::span<const uint8_t> packet, const ClientInfo& client,
+                        std::span<uint8_t> out) {
+  ++stats_.queries;
+  auto header = dns::parseHeader(packet);
+  if (!header || header->qr) {  // unreadable, or a response: answering it could start a loop
+    ++stats_.dropped;
+    return 0;
+  }
+  if (!allowed(client)) {
+    ++stats_.refused;
+    return replyError(packet, dns::rcode::kRefused, out);
+  }
+  if (header->opcode != dns::opcode::kQuery) {
+    ++stats_.notimp;
+    return replyError(packet, dns::rcode::kNotImp, out);
+  }
+  auto parsed = dns::parseQuery(packet);
+  if (!parsed || parsed->header.qdcount != 1) {
+    ++stats_.formerr;
+    return replyError(packet, dns::rcode::kFormErr, out);
+  }
+  const dns::QueryView& q = *parsed;
+
+  dns::MessageWriter w(out, sizeLimit(q, client, out.size()));
+  w.setHeader(replyHeader(q.header, dns::rcode::kNoError));
+  w.addQuestion(q.question);
+  if (q.has_edns) {
+    dns::Edns edns;
+    edns.udp_size = config_->server.edns_udp_size;
+    edns.do_bit = q.edns_do;
+    w.setEdns(edns);
+    if (q.edns_version > 0) {  // RFC 6891 §6.1.3: we speak version 0 only
+      ++stats_.badvers;
+      w.setRcode(dns::rcode::kBadVers);
+      return w.finish();
+    }
+  }
+
+  QueryContext ctx{q, packet, client, w};
+  for (auto& stage : stages_) {
+    if (stage->answer(ctx)) {
+      ++stats_.answered;
+      if (w.truncated()) ++stats_.truncated;
+      return w.finish();
+    }
+  }
+  ++stats_.servfail;
+  w.setRcode(dns::rcode::kServFail);
+  return w.finish();
+}
+
+}  // namespace vpcdns::server

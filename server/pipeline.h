@@ -1,0 +1,90 @@
+// The query pipeline: what happens to one query, from bytes in to bytes out.
+//
+//   parse (dns::parseQuery) ─ drop if the header is unreadable or QR is set
+//     └─ FORMERR / NOTIMP / BADVERS for malformed, non-QUERY or EDNS version > 0
+//   admission: REFUSED for clients outside server.allow
+//   stages, in order, each answers or passes (CoreDNS's chain):
+//       answer cache → private zones → forwarding rules → resolver      (later issues)
+//   no stage answered: SERVFAIL
+//
+// Thread affinity: one Pipeline per worker thread; handle() is called only on that thread.
+// It shares the immutable config snapshot with the other workers. handle() makes no heap
+// allocation for the queries answered here.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <vector>
+
+#include "common/net.h"
+#include "config/config.h"
+#include "dns/message.h"
+#include "dns/writer.h"
+
+namespace vpcdns::server {
+
+enum class Transport : uint8_t { kUdp, kTcp };
+
+struct ClientInfo {
+  SocketAddress address;
+  Transport transport = Transport::kUdp;
+  size_t listener_index = 0;  // into Config::server.listen
+};
+
+// Per-worker counters; read by the worker at shutdown (metrics come with a later issue).
+struct PipelineStats {
+  uint64_t queries = 0;
+  uint64_t dropped = 0;   // unreadable header, or a response sent to us
+  uint64_t formerr = 0;
+  uint64_t notimp = 0;
+  uint64_t refused = 0;
+  uint64_t badvers = 0;
+  uint64_t servfail = 0;
+  uint64_t answered = 0;  // by a stage
+  uint64_t truncated = 0;
+};
+
+// What a stage sees: the parsed query, the client, and the writer for the reply, whose header,
+// question and OPT are already set.
+struct QueryContext {
+  const dns::QueryView& query;
+  std::span<const uint8_t> packet;
+  const ClientInfo& client;
+  dns::MessageWriter& reply;
+};
+
+// One step of the chain. answer() either writes a full reply and returns true, or leaves the
+// writer untouched and returns false to pass the query on.
+class Stage {
+ public:
+  virtual ~Stage() = default;
+  virtual bool answer(QueryContext& ctx) = 0;
+};
+
+class Pipeline {
+ public:
+  explicit Pipeline(std::shared_ptr<const config::Config> config);
+
+  // Appends a stage; stages run in the order added.
+  void addStage(std::unique_ptr<Stage> stage);
+
+  // Handles one query in `packet` and writes the reply into `out` (at least 65535 bytes are
+  // expected for TCP; UDP replies are cut to the client's size). Returns the reply's size, or 0
+  // when nothing must be sent.
+  size_t handle(std::span<const uint8_t> packet, const ClientInfo& client, std::span<uint8_t> out);
+
+  const PipelineStats& stats() const { return stats_; }
+
+ private:
+  size_t replyError(std::span<const uint8_t> packet, uint16_t rcode, std::span<uint8_t> out);
+  size_t sizeLimit(const dns::QueryView& q, const ClientInfo& client, size_t out_size) const;
+  bool allowed(const ClientInfo& client) const;
+
+  std::shared_ptr<const config::Config> config_;
+  std::vector<std::unique_ptr<Stage>> stages_;
+  PipelineStats stats_;
+};
+
+}  // namespace vpcdns::server

@@ -1,0 +1,46 @@
+// UdpListener: answers DNS over UDP on one socket of one worker.
+//
+// Thread affinity: constructed on the main thread, start()/close() and every callback run on the
+// owning worker's loop thread. The receive batch buffer and the reply buffer are members, so a
+// query answered by the pipeline costs no heap allocation here.
+#pragma once
+
+#include <uv.h>
+
+#include <array>
+#include <cstdint>
+#include <memory>
+
+#include "server/pipeline.h"
+
+namespace vpcdns::server {
+
+class UdpListener {
+ public:
+  UdpListener(int fd, size_t listener_index, Pipeline& pipeline);
+  UdpListener(const UdpListener&) = delete;
+  UdpListener& operator=(const UdpListener&) = delete;
+
+  // Adopts the fd into `loop` and starts reading (recvmmsg in batches).
+  bool start(uv_loop_t* loop);
+  void close();
+
+  uint64_t sendFailures() const { return send_failures_; }
+
+ private:
+  static constexpr size_t kDatagramSlot = 64 * 1024;  // libuv slices the buffer this way
+  static constexpr size_t kBatch = 8;                 // datagrams per recvmmsg
+
+  void onRead(ssize_t nread, const uv_buf_t* buf, const sockaddr* addr);
+
+  int fd_;
+  size_t listener_index_;
+  Pipeline& pipeline_;
+  uv_udp_t handle_{};
+  bool open_ = false;
+  uint64_t send_failures_ = 0;
+  std::unique_ptr<uint8_t[]> batch_;                   // kBatch * kDatagramSlot
+  std::unique_ptr<std::array<uint8_t, 65535>> reply_;
+};
+
+}  // namespace vpcdns::server

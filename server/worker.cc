@@ -1,0 +1,45 @@
+#include "server/worker.h"
+
+#include <spdlog/spdlog.h>
+
+#include <string>
+#include <utility>
+
+namespace vpcdns::server {
+
+Worker::Worker(size_t index, std::shared_ptr<const config::Config> config,
+               std::vector<ListenerFds> fds)
+    : index_(index),
+      config_(config),
+      pipeline_(config),
+      thread_("worker-" + std::to_string(index)) {
+  for (size_t i = 0; i < fds.size(); ++i) {
+    udp_.push_back(std::make_unique<UdpListener>(fds[i].udp, i, pipeline_));
+    tcp_.push_back(std::make_unique<TcpListener>(fds[i].tcp, i, pipeline_, config_->server));
+  }
+}
+
+Worker::~Worker() {
+  stop();
+  join();
+}
+
+void Worker::start() {
+  thread_.start([this](uv_loop_t* loop) { onStart(loop); }, [this] { onStop(); });
+}
+
+void Worker::onStart(uv_loop_t* loop) {
+  for (auto& l : udp_) l->start(loop);
+  for (auto& l : tcp_) l->start(loop);
+  spdlog::debug("worker {} serving {} listener(s)", index_, udp_.size());
+}
+
+void Worker::onStop() {
+  for (auto& l : udp_) l->close();
+  for (auto& l : tcp_) l->close();
+}
+
+void Worker::stop() { thread_.stop(); }
+void Worker::join() { thread_.join(); }
+
+}  // namespace vpcdns::server

@@ -1,0 +1,49 @@
+// Worker: one thread with its own event loop, pipeline, and a UDP and a TCP socket for every
+// configured listener (each bound with SO_REUSEPORT to the shared address).
+//
+// Thread affinity: constructed, started, stopped and destroyed by the daemon on the main thread;
+// the listeners and the pipeline live on the worker's loop thread in between.
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "config/config.h"
+#include "io/loop_thread.h"
+#include "server/pipeline.h"
+#include "server/tcp_listener.h"
+#include "server/udp_listener.h"
+
+namespace vpcdns::server {
+
+struct ListenerFds {
+  int udp = -1;
+  int tcp = -1;
+};
+
+class Worker {
+ public:
+  // Takes ownership of the fds (one pair per config listener, in order).
+  Worker(size_t index, std::shared_ptr<const config::Config> config, std::vector<ListenerFds> fds);
+  ~Worker();
+
+  void start();
+  void stop();  // asynchronous; join() waits
+  void join();
+
+  // Valid after join().
+  const PipelineStats& stats() const { return pipeline_.stats(); }
+
+ private:
+  void onStart(uv_loop_t* loop);
+  void onStop();
+
+  size_t index_;
+  std::shared_ptr<const config::Config> config_;
+  Pipeline pipeline_;
+  std::vector<std::unique_ptr<UdpListener>> udp_;
+  std::vector<std::unique_ptr<TcpListener>> tcp_;
+  io::LoopThread thread_;
+};
+
+}  // namespace vpcdns::server
