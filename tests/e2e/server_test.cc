@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <random>
 #include <set>
 #include <thread>
@@ -325,6 +326,18 @@ TEST(ConfigCheck, BadConfigNamesFileLineColumnAndExitsNonZero) {
   EXPECT_NE(serve.exit_code, 0);
   EXPECT_NE(serve.err.find(path + ":4:3:"), std::string::npos) << serve.err;
   std::remove(path.c_str());
+}
+
+TEST(ConfigCheck, EveryShippedExampleIsValid) {
+  const std::string dir = std::string(VPCDNS_SOURCE_DIR) + "/deploy/examples";
+  int checked = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    if (entry.path().extension() != ".yaml") continue;
+    const auto r = runCommand({daemonBinary(), "--check-config", entry.path().string()});
+    EXPECT_EQ(r.exit_code, 0) << entry.path() << "\n" << r.err;
+    ++checked;
+  }
+  EXPECT_GT(checked, 0);
 }
 
 }  // namespace
