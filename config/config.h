@@ -48,7 +48,8 @@ struct ConfigError {
   int column = 0;  // 1-based
   std::string path;     // "server.listen[1].address"
   std::string message;  // "expected IP[:port], got \"foo\""
-  // "file:line:column: path: message"
+  // "file:line:column: path: message", as compilers print errors. Without a position (line 0)
+  // it is "file: path: message"; an empty path is left out: "file:3:1: message".
   std::string toString() const;
 };
 
