@@ -16,10 +16,13 @@ namespace {
 
 constexpr uint16_t kPort = 5353;
 
+// `extra_server` adds keys under server:; it may set workers, which defaults to 2.
 std::string configFor(const std::string& addr, const std::string& extra_server = "",
                       const std::string& allow = "[127.0.0.0/8]") {
+  const bool sets_workers = extra_server.find("workers:") != std::string::npos;
   return "server:\n  listen:\n    - address: " + addr + ":" + std::to_string(kPort) +
-         "\n  workers: 2\n  allow: " + allow + "\n" + extra_server + "logging:\n  level: info\n";
+         "\n" + (sets_workers ? "" : "  workers: 2\n") + "  allow: " + allow + "\n" +
+         extra_server + "logging:\n  level: info\n";
 }
 
 std::vector<uint8_t> query(const std::string& name, uint16_t type, uint16_t id,
@@ -46,7 +49,9 @@ class ServerTest : public ::testing::Test {
     daemon_ = std::make_unique<DaemonProcess>(configFor(addr_, extra_server, allow), addr_, kPort);
   }
   void TearDown() override {
-    if (daemon_) EXPECT_TRUE(daemon_->alive()) << "daemon died:\n" << daemon_->stderrText();
+    if (daemon_) {
+      EXPECT_TRUE(daemon_->alive()) << "daemon died:\n" << daemon_->stderrText();
+    }
   }
   std::optional<std::vector<uint8_t>> ask(const std::vector<uint8_t>& q,
                                           const std::string& source = "") {
@@ -251,7 +256,11 @@ TEST_F(ServerTest, SurvivesTenThousandRandomAndMutatedDatagrams) {
     udpSend(addr_, kPort, d);
     if (i % 500 == 0) std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
-  const auto raw = ask(query("after.example.", dns::rrtype::kA, 0x4242));
+  // The socket may still hold a backlog of garbage on a loaded machine: a few tries, 5 s at most.
+  std::optional<std::vector<uint8_t>> raw;
+  for (int attempt = 0; attempt < 5 && !raw; ++attempt) {
+    raw = ask(query("after.example.", dns::rrtype::kA, 0x4242));
+  }
   ASSERT_TRUE(raw) << "no answer after the garbage";
   EXPECT_EQ(parse(*raw).header.id, 0x4242);
 }
