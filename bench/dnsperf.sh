@@ -56,7 +56,7 @@ server:
   directory: "$work"
   pidfile: ""
   do-ip6: no
-  access-control: 0.0.0.0/0 refuse
+  access-control: 127.0.0.0/8 refuse   # more specific than the built-in 127/8 allow
   so-reuseport: yes
 remote-control:
   control-enable: no
@@ -82,6 +82,8 @@ run() {
   qps=$(awk '/Queries per second/ {print $4}' <<<"$out")
   lat=$(awk '/Average Latency/ {print $4 * 1000}' <<<"$out")
   completed=$(awk '/Queries completed/ {print $3}' <<<"$out")
+  # A comparison is only fair if both answered the same way: show what they answered.
+  echo "  $name: $(grep 'Response codes' <<<"$out" | sed 's/ *Response codes: *//')" >&2
   awk -v n="$name" -v q="$qps" -v l="$lat" -v c="$completed" -v t=$((after - before)) -v hz="$hz" \
     'BEGIN { printf "%-24s %10.0f q/s  avg %7.3f ms  cpu %6.2f us/query\n", n, q, l, (c > 0 ? t * 1e6 / hz / c : 0) }'
 }
