@@ -18,15 +18,16 @@ class JsonFormatter final : public spdlog::formatter {
  public:
   void format(const spdlog::details::log_msg& msg, spdlog::memory_buf_t& dest) override {
     const auto t = std::chrono::system_clock::to_time_t(msg.time);
-    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                        msg.time.time_since_epoch()).count() % 1000;
+    const auto ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(msg.time.time_since_epoch()).count() %
+        1000;
     std::tm tm{};
     gmtime_r(&t, &tm);
     char ts[40];
     std::strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%S", &tm);
     const auto level = spdlog::level::to_string_view(msg.level);
-    fmt::format_to(std::back_inserter(dest), R"({{"ts":"{}.{:03}Z","level":"{}","msg":")", ts,
-                   ms, std::string_view(level.data(), level.size()));
+    fmt::format_to(std::back_inserter(dest), R"({{"ts":"{}.{:03}Z","level":"{}","msg":")", ts, ms,
+                   std::string_view(level.data(), level.size()));
     for (char c : std::string_view(msg.payload.data(), msg.payload.size())) {
       const auto u = static_cast<unsigned char>(c);
       if (c == '"' || c == '\\') {
@@ -54,8 +55,8 @@ bool setupLogging(const std::string& level, const std::string& format) {
   if (format == "json") {
     logger->set_formatter(std::make_unique<JsonFormatter>());
   } else if (format == "text") {
-    logger->set_formatter(std::make_unique<spdlog::pattern_formatter>(
-        kTextPattern, spdlog::pattern_time_type::utc));
+    logger->set_formatter(
+        std::make_unique<spdlog::pattern_formatter>(kTextPattern, spdlog::pattern_time_type::utc));
   } else {
     return false;
   }

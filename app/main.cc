@@ -74,10 +74,10 @@ int main(int argc, char** argv) {
   Options opts;
   if (int rc = parseArgs(argc, argv, opts); rc >= 0) return rc;
 
-  auto loaded = opts.config_file.empty()
-                    ? vpcdns::config::loadString(vpcdns::config::kDefaultConfigYaml,
-                                                 "<embedded default>")
-                    : vpcdns::config::loadFile(opts.config_file);
+  auto loaded =
+      opts.config_file.empty()
+          ? vpcdns::config::loadString(vpcdns::config::kDefaultConfigYaml, "<embedded default>")
+          : vpcdns::config::loadFile(opts.config_file);
   if (!loaded) return printErrors(loaded.error());
   if (opts.check_only) {
     std::printf("%s: OK\n", opts.config_file.c_str());

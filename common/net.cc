@@ -114,8 +114,8 @@ std::optional<SocketAddress> SocketAddress::parse(std::string_view text, uint16_
       port = parsePort(rest.substr(1));
     }
     if (host.find(':') == std::string_view::npos) return std::nullopt;
-  } else if (size_t colon = text.find(':'); colon != std::string_view::npos &&
-                                             colon == text.rfind(':')) {
+  } else if (size_t colon = text.find(':');
+             colon != std::string_view::npos && colon == text.rfind(':')) {
     // Exactly one colon: "v4:port". Two or more: a bare IPv6 address (a port needs brackets).
     host = text.substr(0, colon);
     port = parsePort(text.substr(colon + 1));

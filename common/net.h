@@ -18,7 +18,7 @@ class IpAddress {
  public:
   IpAddress() = default;
   static std::optional<IpAddress> parse(std::string_view text);  // "10.0.0.1", "::1"
-  static IpAddress fromSockaddr(const sockaddr* sa);               // AF_INET / AF_INET6 only
+  static IpAddress fromSockaddr(const sockaddr* sa);             // AF_INET / AF_INET6 only
 
   bool isV4() const { return family_ == AF_INET; }
   bool isV6() const { return family_ == AF_INET6; }

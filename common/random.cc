@@ -90,9 +90,15 @@ void randomBytes(std::span<uint8_t> out) {
   t_pool.take(out.data(), out.size());
 }
 
-uint16_t random16() { return randomValue<uint16_t>(); }
-uint32_t random32() { return randomValue<uint32_t>(); }
-uint64_t random64() { return randomValue<uint64_t>(); }
+uint16_t random16() {
+  return randomValue<uint16_t>();
+}
+uint32_t random32() {
+  return randomValue<uint32_t>();
+}
+uint64_t random64() {
+  return randomValue<uint64_t>();
+}
 
 uint32_t randomBelow(uint32_t bound) {
   if (bound <= 1) return 0;

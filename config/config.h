@@ -22,18 +22,18 @@ struct Listener {
 
 struct ServerSection {
   std::vector<Listener> listen;
-  unsigned workers = 0;                 // 0 = one per core ("auto")
-  std::vector<IpPrefix> allow;          // clients outside are REFUSED
-  uint16_t edns_udp_size = 1232;        // our advertised / accepted UDP payload (512..4096)
-  uint32_t tcp_idle_timeout_ms = 10000; // RFC 7766 §6.2.3 suggests seconds, not minutes
-  uint32_t tcp_max_connections = 1024;  // per worker thread
-  uint32_t tcp_max_pipelined = 64;      // queries in flight on one connection
-  uint32_t udp_recv_buffer = 0;         // SO_RCVBUF bytes; 0 = kernel default
+  unsigned workers = 0;                  // 0 = one per core ("auto")
+  std::vector<IpPrefix> allow;           // clients outside are REFUSED
+  uint16_t edns_udp_size = 1232;         // our advertised / accepted UDP payload (512..4096)
+  uint32_t tcp_idle_timeout_ms = 10000;  // RFC 7766 §6.2.3 suggests seconds, not minutes
+  uint32_t tcp_max_connections = 1024;   // per worker thread
+  uint32_t tcp_max_pipelined = 64;       // queries in flight on one connection
+  uint32_t udp_recv_buffer = 0;          // SO_RCVBUF bytes; 0 = kernel default
 };
 
 struct LoggingSection {
-  std::string level = "info";  // trace, debug, info, warn, error, critical, off
-  std::string format = "text"; // text | json
+  std::string level = "info";   // trace, debug, info, warn, error, critical, off
+  std::string format = "text";  // text | json
 };
 
 struct Config {
@@ -44,8 +44,8 @@ struct Config {
 
 struct ConfigError {
   std::string file;
-  int line = 0;    // 1-based; 0 when unknown (e.g. the file cannot be read)
-  int column = 0;  // 1-based
+  int line = 0;         // 1-based; 0 when unknown (e.g. the file cannot be read)
+  int column = 0;       // 1-based
   std::string path;     // "server.listen[1].address"
   std::string message;  // "expected IP[:port], got \"foo\""
   // "file:line:column: path: message", as compilers print errors. Without a position (line 0)

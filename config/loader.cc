@@ -92,8 +92,8 @@ LoadResult loadFile(const std::string& path) {
       return fail(std::vector<ConfigError>{{path, 0, 0, "", "cannot read file: " + *error}});
     }
   } catch (const std::exception& e) {  // bad_alloc
-    return fail(std::vector<ConfigError>{{path, 0, 0, "", std::string("cannot read file: ") +
-                                                               e.what()}});
+    return fail(
+        std::vector<ConfigError>{{path, 0, 0, "", std::string("cannot read file: ") + e.what()}});
   }
   return loadString(text, path);
 }

@@ -45,7 +45,9 @@ std::string keyList(std::span<const KeySpec> keys) {
   return join(names, ", ");
 }
 
-int oneBased(int zero_based) { return zero_based < 0 ? 0 : zero_based + 1; }
+int oneBased(int zero_based) {
+  return zero_based < 0 ? 0 : zero_based + 1;
+}
 
 struct SizeUnit {
   std::string_view suffix;
@@ -89,8 +91,8 @@ Value Value::item(const YAML::Node& value, size_t index) const {
 }
 
 void Reader::error(const YAML::Mark& mark, const std::string& path, std::string message) {
-  errors_.push_back(ConfigError{file_, oneBased(mark.line), oneBased(mark.column), path,
-                                std::move(message)});
+  errors_.push_back(
+      ConfigError{file_, oneBased(mark.line), oneBased(mark.column), path, std::move(message)});
 }
 
 void Reader::expected(const Value& v, std::string_view what) {
@@ -121,8 +123,8 @@ std::optional<std::string> readScalar(Reader& r, const Value& v, std::string_vie
 }
 
 std::optional<uint64_t> parseUint(std::string_view text) {
-  if (text.empty() || !std::all_of(text.begin(), text.end(),
-                                   [](char c) { return c >= '0' && c <= '9'; })) {
+  if (text.empty() ||
+      !std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; })) {
     return std::nullopt;
   }
   uint64_t value = 0;
@@ -196,17 +198,17 @@ void readKeys(Reader& r, const Value& v, std::span<const KeySpec> keys,
         continue;
       }
       const std::string& name = key.Scalar();
-      auto first = std::find_if(seen.begin(), seen.end(),
-                                [&](const auto& s) { return s.first == name; });
+      auto first =
+          std::find_if(seen.begin(), seen.end(), [&](const auto& s) { return s.first == name; });
       if (first != seen.end()) {
-        r.error(key.Mark(), v.path,
-                "duplicate key '" + name + "' (first at line " + std::to_string(first->second) +
-                    ")");
+        r.error(
+            key.Mark(), v.path,
+            "duplicate key '" + name + "' (first at line " + std::to_string(first->second) + ")");
         continue;
       }
       seen.emplace_back(name, oneBased(key.Mark().line));
-      auto known = std::find_if(keys.begin(), keys.end(),
-                                [&](const KeySpec& k) { return k.name == name; });
+      auto known =
+          std::find_if(keys.begin(), keys.end(), [&](const KeySpec& k) { return k.name == name; });
       if (known == keys.end()) {
         r.error(key.Mark(), v.path,
                 "unknown key '" + name + "' (expected one of: " + keyList(keys) + ")");

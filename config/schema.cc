@@ -11,7 +11,7 @@ constexpr uint16_t kDefaultDnsPort = 53;
 constexpr uint64_t kMaxWorkers = 256;
 constexpr uint64_t kMaxUdpRecvBuffer = 1ull << 30;
 
-constexpr std::string_view kLogLevels[] = {"trace", "debug", "info",    "warn",
+constexpr std::string_view kLogLevels[] = {"trace", "debug",    "info", "warn",
                                            "error", "critical", "off"};
 constexpr std::string_view kLogFormats[] = {"text", "json"};
 
@@ -20,8 +20,8 @@ constexpr std::string_view kLogFormats[] = {"text", "json"};
 // VPC ids are used in logs, metrics labels and file names: keep them to a safe alphabet.
 bool isId(std::string_view text) {
   return !text.empty() && std::all_of(text.begin(), text.end(), [](char c) {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-           c == '.' || c == '_' || c == '-';
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' ||
+           c == '_' || c == '-';
   });
 }
 

@@ -22,9 +22,8 @@ void LoopThread::start(std::function<void(uv_loop_t*)> on_start, std::function<v
     std::abort();
   }
   wakeup_.data = this;
-  uv_async_init(&loop_, &wakeup_, [](uv_async_t* h) noexcept {
-    static_cast<LoopThread*>(h->data)->drainPosted();
-  });
+  uv_async_init(&loop_, &wakeup_,
+                [](uv_async_t* h) noexcept { static_cast<LoopThread*>(h->data)->drainPosted(); });
   thread_ = std::thread([this] { run(); });
 }
 

@@ -24,7 +24,9 @@ dns::Header replyHeader(const dns::Header& q, uint16_t rcode) {
 
 Pipeline::Pipeline(std::shared_ptr<const config::Config> config) : config_(std::move(config)) {}
 
-void Pipeline::addStage(std::unique_ptr<Stage> stage) { stages_.push_back(std::move(stage)); }
+void Pipeline::addStage(std::unique_ptr<Stage> stage) {
+  stages_.push_back(std::move(stage));
+}
 
 bool Pipeline::allowed(const ClientInfo& client) const {
   const IpAddress ip = client.address.ip().unmapped();

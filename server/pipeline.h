@@ -36,7 +36,7 @@ struct ClientInfo {
 // Per-worker counters; read by the worker at shutdown (metrics come with a later issue).
 struct PipelineStats {
   uint64_t queries = 0;
-  uint64_t dropped = 0;   // unreadable header, or a response sent to us
+  uint64_t dropped = 0;  // unreadable header, or a response sent to us
   uint64_t formerr = 0;
   uint64_t notimp = 0;
   uint64_t refused = 0;

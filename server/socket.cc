@@ -27,8 +27,8 @@ bool setInt(int fd, int level, int opt, int value) {
 Result<int, std::string> openListeningSocket(SocketKind kind, const SocketAddress& addr,
                                              const SocketOptions& opts) {
   const int family = addr.ip().family();
-  const int type = (kind == SocketKind::kUdp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_NONBLOCK |
-                   SOCK_CLOEXEC;
+  const int type =
+      (kind == SocketKind::kUdp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_NONBLOCK | SOCK_CLOEXEC;
   const int fd = socket(family, type, 0);
   if (fd < 0) return sysError("socket", kind, addr);
 

@@ -124,8 +124,8 @@ class TcpConnection {
     w->data[1] = static_cast<uint8_t>(n);
     std::memcpy(w->data.data() + 2, scratch.data(), n);
     w->req.data = w;
-    uv_buf_t buf = uv_buf_init(reinterpret_cast<char*>(w->data.data()),
-                               static_cast<unsigned>(w->data.size()));
+    uv_buf_t buf =
+        uv_buf_init(reinterpret_cast<char*>(w->data.data()), static_cast<unsigned>(w->data.size()));
     ++pending_writes_;
     const int rc = uv_write(&w->req, reinterpret_cast<uv_stream_t*>(&tcp_), &buf, 1,
                             [](uv_write_t* req, int status) noexcept {
@@ -220,7 +220,9 @@ void TcpListener::onConnection() {
   conn->start(loop_);
 }
 
-void TcpListener::forget(TcpConnection* c) { conns_.erase(c); }
+void TcpListener::forget(TcpConnection* c) {
+  conns_.erase(c);
+}
 
 void TcpListener::close() {
   if (!open_) return;

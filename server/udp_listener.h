@@ -39,7 +39,7 @@ class UdpListener {
   uv_udp_t handle_{};
   bool open_ = false;
   uint64_t send_failures_ = 0;
-  std::unique_ptr<uint8_t[]> batch_;                   // kBatch * kDatagramSlot
+  std::unique_ptr<uint8_t[]> batch_;  // kBatch * kDatagramSlot
   std::unique_ptr<std::array<uint8_t, 65535>> reply_;
 };
 

@@ -39,7 +39,11 @@ void Worker::onStop() {
   for (auto& l : tcp_) l->close();
 }
 
-void Worker::stop() { thread_.stop(); }
-void Worker::join() { thread_.join(); }
+void Worker::stop() {
+  thread_.stop();
+}
+void Worker::join() {
+  thread_.join();
+}
 
 }  // namespace vpcdns::server

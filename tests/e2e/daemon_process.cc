@@ -47,8 +47,8 @@ bool waitFd(int fd, short events, std::chrono::steady_clock::time_point deadline
 
 // A minimal readiness probe: "./IN/NS" query, any well-formed reply will do.
 std::vector<uint8_t> probeQuery() {
-  return {0x12, 0x34, 0x01, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-          0x00, 0x00, 0x02, 0x00, 0x01};
+  return {0x12, 0x34, 0x01, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00,
+          0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0x00, 0x01};
 }
 
 std::string makeTempDir() {
@@ -60,13 +60,14 @@ std::string makeTempDir() {
 
 }  // namespace
 
-std::string daemonBinary() { return VPCDNS_BINARY; }
+std::string daemonBinary() {
+  return VPCDNS_BINARY;
+}
 
 std::string freshLoopbackAddress() {
   std::random_device rd;
   std::uniform_int_distribution<int> a(64, 127), b(0, 255), c(1, 254);
-  return "127." + std::to_string(a(rd)) + "." + std::to_string(b(rd)) + "." +
-         std::to_string(c(rd));
+  return "127." + std::to_string(a(rd)) + "." + std::to_string(b(rd)) + "." + std::to_string(c(rd));
 }
 
 RunResult runCommand(const std::vector<std::string>& argv, std::chrono::milliseconds limit) {
@@ -163,7 +164,9 @@ int DaemonProcess::terminate(std::chrono::milliseconds limit) {
   return -1;
 }
 
-std::string DaemonProcess::stderrText() const { return readFile(log_path_); }
+std::string DaemonProcess::stderrText() const {
+  return readFile(log_path_);
+}
 
 std::optional<std::vector<uint8_t>> udpExchange(const std::string& address, uint16_t port,
                                                 const std::vector<uint8_t>& query,

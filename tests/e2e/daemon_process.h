@@ -49,11 +49,10 @@ class DaemonProcess {
 };
 
 // One UDP exchange from `source` (empty = any) to address:port; nullopt on timeout.
-std::optional<std::vector<uint8_t>> udpExchange(const std::string& address, uint16_t port,
-                                                const std::vector<uint8_t>& query,
-                                                const std::string& source = "",
-                                                std::chrono::milliseconds timeout =
-                                                    std::chrono::milliseconds(1000));
+std::optional<std::vector<uint8_t>> udpExchange(
+    const std::string& address, uint16_t port, const std::vector<uint8_t>& query,
+    const std::string& source = "",
+    std::chrono::milliseconds timeout = std::chrono::milliseconds(1000));
 // Sends without waiting for a reply.
 void udpSend(const std::string& address, uint16_t port, const std::vector<uint8_t>& datagram);
 

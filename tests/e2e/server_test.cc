@@ -20,9 +20,9 @@ constexpr uint16_t kPort = 5353;
 std::string configFor(const std::string& addr, const std::string& extra_server = "",
                       const std::string& allow = "[127.0.0.0/8]") {
   const bool sets_workers = extra_server.find("workers:") != std::string::npos;
-  return "server:\n  listen:\n    - address: " + addr + ":" + std::to_string(kPort) +
-         "\n" + (sets_workers ? "" : "  workers: 2\n") + "  allow: " + allow + "\n" +
-         extra_server + "logging:\n  level: info\n";
+  return "server:\n  listen:\n    - address: " + addr + ":" + std::to_string(kPort) + "\n" +
+         (sets_workers ? "" : "  workers: 2\n") + "  allow: " + allow + "\n" + extra_server +
+         "logging:\n  level: info\n";
 }
 
 std::vector<uint8_t> query(const std::string& name, uint16_t type, uint16_t id,
@@ -143,11 +143,28 @@ TEST_F(ServerTest, MalformedWithReadableHeaderGetsFormerr) {
   startDaemon();
   auto q = query("example.com.", dns::rrtype::kA, 31);
   const std::vector<std::vector<uint8_t>> broken = {
-      std::vector<uint8_t>(q.begin(), q.end() - 3),                     // question cut short
-      [&] { auto b = q; b[5] = 2; return b; }(),                      // qdcount 2, one present
-      [&] { auto b = q; b[12] = 64; return b; }(),                    // label length 64
-      [&] { auto b = q; b.push_back(0); return b; }(),                // trailing byte
-      [&] { auto b = q; b[12] = 0xc0; b[13] = 12; return b; }(),      // pointer to itself
+      std::vector<uint8_t>(q.begin(), q.end() - 3),  // question cut short
+      [&] {
+        auto b = q;
+        b[5] = 2;
+        return b;
+      }(),  // qdcount 2, one present
+      [&] {
+        auto b = q;
+        b[12] = 64;
+        return b;
+      }(),  // label length 64
+      [&] {
+        auto b = q;
+        b.push_back(0);
+        return b;
+      }(),  // trailing byte
+      [&] {
+        auto b = q;
+        b[12] = 0xc0;
+        b[13] = 12;
+        return b;
+      }(),  // pointer to itself
   };
   for (size_t i = 0; i < broken.size(); ++i) {
     const auto raw = ask(broken[i]);
@@ -197,8 +214,7 @@ TEST_F(ServerTest, TcpReassemblesAQuerySplitAcrossWrites) {
   TcpClient tcp(addr_, kPort);
   ASSERT_TRUE(tcp.connected());
   const auto q = query("split.example.", dns::rrtype::kTXT, 77, dns::Edns{});
-  std::vector<uint8_t> framed{static_cast<uint8_t>(q.size() >> 8),
-                              static_cast<uint8_t>(q.size())};
+  std::vector<uint8_t> framed{static_cast<uint8_t>(q.size() >> 8), static_cast<uint8_t>(q.size())};
   framed.insert(framed.end(), q.begin(), q.end());
   for (uint8_t b : framed) {
     ASSERT_TRUE(tcp.sendRaw({b}));
@@ -294,8 +310,8 @@ TEST_F(ServerTest, DigAndKdigGetWellFormedAnswersOverUdpAndTcp) {
   startDaemon();
   const std::string port = std::to_string(kPort);
   for (const std::string transport : {"+notcp", "+tcp"}) {
-    auto r = runCommand({"dig", "@" + addr_, "-p", port, "example.com", transport, "+tries=1",
-                         "+time=2"});
+    auto r = runCommand(
+        {"dig", "@" + addr_, "-p", port, "example.com", transport, "+tries=1", "+time=2"});
     EXPECT_EQ(r.exit_code, 0) << r.err;
     EXPECT_NE(r.out.find("status: SERVFAIL"), std::string::npos) << r.out;
     EXPECT_NE(r.out.find("EDNS: version: 0, flags:; udp: 1232"), std::string::npos) << r.out;

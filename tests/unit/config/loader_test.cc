@@ -433,11 +433,26 @@ TEST(ConfigErrors, LongAndControlCharactersAreQuotedSafely) {
 }
 
 TEST(ConfigErrors, NeverThrows) {
-  const std::vector<std::string_view> inputs = {
-      "{", "[", "]", "}", ":", "- - -", "? ? ?", "&a [*a]", "*undefined", "!!binary x",
-        "server: !!map [1]", "'", "\"", "server:\n  listen:\n    -\n", "\t", "%YAML 9.9\n---\n",
-        "server: &s {workers: 2}\nlogging: *s\n", "<<: {server: {}}",
-        std::string_view("\0\xff\xfe", 3), "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["};
+  const std::vector<std::string_view> inputs = {"{",
+                                                "[",
+                                                "]",
+                                                "}",
+                                                ":",
+                                                "- - -",
+                                                "? ? ?",
+                                                "&a [*a]",
+                                                "*undefined",
+                                                "!!binary x",
+                                                "server: !!map [1]",
+                                                "'",
+                                                "\"",
+                                                "server:\n  listen:\n    -\n",
+                                                "\t",
+                                                "%YAML 9.9\n---\n",
+                                                "server: &s {workers: 2}\nlogging: *s\n",
+                                                "<<: {server: {}}",
+                                                std::string_view("\0\xff\xfe", 3),
+                                                "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["};
   for (std::string_view yaml : inputs) {
     SCOPED_TRACE(yaml);
     EXPECT_NO_THROW({ (void)loadString(yaml, "cfg.yaml"); });

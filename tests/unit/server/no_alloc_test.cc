@@ -18,8 +18,12 @@ void* operator new(size_t n) {
   if (void* p = std::malloc(n == 0 ? 1 : n)) return p;
   throw std::bad_alloc();
 }
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, size_t) noexcept { std::free(p); }
+void operator delete(void* p) noexcept {
+  std::free(p);
+}
+void operator delete(void* p, size_t) noexcept {
+  std::free(p);
+}
 
 namespace vpcdns::server {
 namespace {
@@ -36,8 +40,8 @@ std::vector<uint8_t> query(bool edns, uint8_t version = 0) {
   dns::Message m;
   m.header.id = 99;
   m.header.rd = true;
-  m.questions.push_back({*dns::Name::fromText("www.example.com."), dns::rrtype::kAAAA,
-                         dns::rrclass::kIN});
+  m.questions.push_back(
+      {*dns::Name::fromText("www.example.com."), dns::rrtype::kAAAA, dns::rrclass::kIN});
   if (edns) {
     dns::Edns e;
     e.udp_size = 4096;

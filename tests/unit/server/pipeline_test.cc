@@ -150,8 +150,8 @@ TEST(Pipeline, RefusesClientsOutsideAllowBeforeAnyStage) {
   EXPECT_EQ(m.rcode(), dns::rcode::kRefused);
   EXPECT_EQ(pass->calls, 0);
   // IPv4-mapped IPv6 sources are matched as IPv4.
-  const auto mapped = f.run(query("example.com.", std::nullopt), Transport::kUdp,
-                            "::ffff:127.0.0.1");
+  const auto mapped =
+      f.run(query("example.com.", std::nullopt), Transport::kUdp, "::ffff:127.0.0.1");
   EXPECT_EQ(mapped.rcode(), dns::rcode::kServFail);
 }
 
