@@ -24,7 +24,7 @@
 namespace vpcdns::dns {
 
 inline constexpr size_t kHeaderSize = 12;
-inline constexpr uint16_t kMinUdpPayload = 512;        // RFC 6891 §6.2.5: smaller means 512
+inline constexpr uint16_t kMinUdpPayload = 512;           // RFC 6891 §6.2.5: smaller means 512
 inline constexpr uint16_t kDefaultEdnsUdpPayload = 1232;  // DNS flag day 2020
 
 struct Header {
@@ -32,9 +32,9 @@ struct Header {
   bool qr = false;
   uint8_t opcode = 0;  // 4 bits
   bool aa = false, tc = false, rd = false, ra = false;
-  bool z = false;      // reserved bit, must be zero in what we send
+  bool z = false;  // reserved bit, must be zero in what we send
   bool ad = false, cd = false;
-  uint8_t rcode = 0;   // low 4 bits; the upper 8 are in the OPT RR
+  uint8_t rcode = 0;  // low 4 bits; the upper 8 are in the OPT RR
   uint16_t qdcount = 0, ancount = 0, nscount = 0, arcount = 0;
 
   bool operator==(const Header&) const = default;
@@ -64,7 +64,7 @@ struct Edns {
   uint8_t ext_rcode = 0;                       // upper 8 bits of the 12-bit RCODE
   uint8_t version = 0;
   bool do_bit = false;
-  uint16_t z = 0;                              // flag bits other than DO, as received
+  uint16_t z = 0;  // flag bits other than DO, as received
   std::vector<EdnsOption> options;
   bool operator==(const Edns&) const = default;
 };
@@ -94,7 +94,8 @@ struct Message {
   void setRcode(uint16_t rcode);  // splits into header + OPT (creates the OPT if needed)
 
   // Strict parse: every count must match, no trailing bytes, at most one OPT RR (in the
-  // additional section, owner root). Never reads outside `packet`.
+  // additional section, owner root). Never reads outside `packet`. QDCOUNT > 1 is kBadCount
+  // (RFC 9619). Class ANY/NONE records with empty RDATA (RFC 2136 updates) stay RdataOpaque.
   static Result<Message, Error> parse(std::span<const uint8_t> packet);
 
   // Encodes with compression into a new buffer, truncating to `max_size` (see MessageWriter).
@@ -102,6 +103,9 @@ struct Message {
 
   // dig-like multi-line presentation: header flags, then each section.
   std::string toText() const;
+
+  // Field-wise; names compare case-insensitively (Name::operator==).
+  bool operator==(const Message&) const = default;
 };
 
 // Presentation form of one record: "www.example. 300 IN A 192.0.2.1".
@@ -110,12 +114,12 @@ std::string recordToText(const Record& r);
 // What the query path needs from a client query, read without heap allocation.
 struct QueryView {
   Header header;
-  Question question;          // valid when header.qdcount == 1
+  Question question;  // valid when header.qdcount == 1
   bool has_edns = false;
   uint16_t edns_udp_size = 0;  // as sent; use responseSizeLimit()
   uint8_t edns_version = 0;
   bool edns_do = false;
-  size_t question_end = 0;    // offset just past the question in the packet
+  size_t question_end = 0;  // offset just past the question in the packet
 
   // RFC 6891 §6.2.3-6.2.5: 512 without EDNS, else min(max(client, 512), ours).
   size_t responseSizeLimit(uint16_t our_udp_size) const;

@@ -18,7 +18,7 @@
 
 namespace vpcdns::dns {
 
-inline constexpr size_t kMaxNameLength = 255;   // octets in wire form, including the root label
+inline constexpr size_t kMaxNameLength = 255;  // octets in wire form, including the root label
 inline constexpr size_t kMaxLabelLength = 63;
 
 class Name {
@@ -79,6 +79,11 @@ class Name {
   uint8_t len_ = 1;
   uint8_t labels_ = 0;
 };
+
+// Validates the wire name at `offset` exactly as Name::fromWire() does and moves `offset` past
+// it, without building the Name (for records that are only skipped). Returns the uncompressed
+// wire length (1 for the root).
+Result<size_t, Error> skipWireName(std::span<const uint8_t> msg, size_t& offset);
 
 struct NameHash {
   size_t operator()(const Name& n) const { return n.hash(); }

@@ -63,7 +63,7 @@ struct RdataSrv {
 };
 struct RdataCaa {
   uint8_t flags = 0;
-  std::string tag;               // 1..255 octets, [A-Za-z0-9]
+  std::string tag;  // 1..255 octets, [A-Za-z0-9]
   std::vector<uint8_t> value;
   bool operator==(const RdataCaa&) const = default;
 };
@@ -73,8 +73,8 @@ struct RdataOpaque {
   bool operator==(const RdataOpaque&) const = default;
 };
 
-using Rdata = std::variant<RdataOpaque, RdataA, RdataAAAA, RdataName, RdataSoa, RdataMx,
-                           RdataTxt, RdataSrv, RdataCaa>;
+using Rdata = std::variant<RdataOpaque, RdataA, RdataAAAA, RdataName, RdataSoa, RdataMx, RdataTxt,
+                           RdataSrv, RdataCaa>;
 
 // Reads RDATA of `type` occupying msg[offset, offset+rdlength). Names may be compressed
 // (pointers resolve against the whole `msg`). The typed form must consume exactly rdlength
@@ -92,5 +92,10 @@ Result<Rdata, Error> rdataFromText(uint16_t type, std::string_view text);
 
 // Whether names in RDATA of `type` may be compressed on write (RFC 3597 §4).
 bool rdataNamesCompressible(uint16_t type);
+
+// Appends the uncompressed wire form of `rdata` (names in the case given) to `out`. False, with
+// `out` unchanged, if it has no valid wire form: TXT without strings or with one > 255 octets,
+// CAA tag empty or > 255 octets, or more than 65535 octets in all.
+bool appendRdataWire(const Rdata& rdata, std::vector<uint8_t>& out);
 
 }  // namespace vpcdns::dns

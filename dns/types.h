@@ -71,5 +71,7 @@ std::string classToText(uint16_t cls);
 std::optional<uint16_t> classFromText(std::string_view text);
 // "NOERROR", "SERVFAIL", ... or "RCODEnnn".
 std::string rcodeToText(uint16_t rcode);
+// "QUERY", "NOTIFY", "UPDATE", ... or "OPCODEnn".
+std::string opcodeToText(uint8_t opcode);
 
 }  // namespace vpcdns::dns

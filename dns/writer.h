@@ -35,16 +35,23 @@ class MessageWriter {
   // The OPT RR to append at finish(); reserves its space now. False if even that does not fit.
   bool setEdns(const Edns& edns);
   // Sets the full 12-bit RCODE: low 4 bits in the header, the rest in the OPT's ext_rcode.
+  // Without EDNS the upper bits cannot travel (RFC 6891 §6.1.3) and only the low 4 bits are
+  // kept, so call setEdns() first when sending e.g. BADVERS. A later setEdns() replaces
+  // ext_rcode with its argument's.
   void setRcode(uint16_t rcode);
 
   // Adds one RRset (records in `rrset` share owner, type and class). Returns false if it did not
-  // fit; see the class comment for what happens then. Sections must be added in order.
+  // fit; see the class comment for what happens then. Sections must be added in order (adding to
+  // an earlier section returns false and changes nothing). A record whose RDATA has no wire
+  // form (see appendRdataWire) is treated like one that does not fit.
   bool addRRset(Section section, std::span<const Record> rrset);
   bool addRecord(Section section, const Record& r) { return addRRset(section, {&r, 1}); }
 
   bool truncated() const { return truncated_; }
 
-  // Writes the OPT and the header; returns the message size.
+  // Writes the OPT and the header; returns the message size. TC is set if the caller's header
+  // had it or an RRset was dropped for size. Nothing can be added afterwards; calling it again
+  // returns the same size. Returns 0 (and writes nothing) if `limit` < 12.
   size_t finish();
 
  private:
@@ -71,7 +78,10 @@ class MessageWriter {
   uint16_t counts_[4] = {0, 0, 0, 0};  // qd, an, ns, ar (without OPT)
   // Offsets of names (and their suffixes) already written, usable as pointer targets.
   std::array<uint16_t, kMaxCompressionTargets> targets_{};
+  // Uncompressed wire length of the name suffix at targets_[i]: a cheap filter before comparing.
+  std::array<uint8_t, kMaxCompressionTargets> target_lens_{};
   size_t ntargets_ = 0;
+  bool finished_ = false;
 };
 
 }  // namespace vpcdns::dns
