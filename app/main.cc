@@ -16,6 +16,7 @@
 #include "app/logging.h"
 #include "config/config.h"
 #include "server/daemon.h"
+#include "server/snapshot.h"
 
 namespace {
 
@@ -79,18 +80,26 @@ int main(int argc, char** argv) {
           ? vpcdns::config::loadString(vpcdns::config::kDefaultConfigYaml, "<embedded default>")
           : vpcdns::config::loadFile(opts.config_file);
   if (!loaded) return printErrors(loaded.error());
+  auto config = std::make_shared<const vpcdns::config::Config>(std::move(loaded).value());
+  // Zone files are part of the configuration: --check-config loads them too.
+  auto snapshot = vpcdns::server::buildSnapshot(config);
+  if (!snapshot) {
+    for (const auto& e : snapshot.error()) std::fprintf(stderr, "%s\n", e.c_str());
+    std::fprintf(stderr, "%zu error(s)\n", snapshot.error().size());
+    return 1;
+  }
   if (opts.check_only) {
-    std::printf("%s: OK\n", opts.config_file.c_str());
+    std::printf("%s: OK (%zu zone(s), %zu VPC(s))\n", opts.config_file.c_str(),
+                config->zones.size(), config->vpcs.size());
     return 0;
   }
-  auto config = std::make_shared<const vpcdns::config::Config>(std::move(loaded).value());
   if (!vpcdns::app::setupLogging(config->logging.level, config->logging.format)) {
     std::fprintf(stderr, "vpcdns: bad logging settings\n");
     return 1;
   }
   spdlog::info("vpcdns {} starting with config {}", kVersion, config->source);
 
-  vpcdns::server::Daemon daemon(config);
+  vpcdns::server::Daemon daemon(*snapshot, opts.config_file);
   if (auto bound = daemon.bind(); !bound) {
     spdlog::critical("cannot listen: {}", bound.error());
     return 1;

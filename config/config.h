@@ -6,12 +6,15 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "common/net.h"
 #include "common/result.h"
+#include "dns/message.h"
+#include "dns/name.h"
 
 namespace vpcdns::config {
 
@@ -36,10 +39,34 @@ struct LoggingSection {
   std::string format = "text";  // text | json
 };
 
+// A VPC: the clients it contains and what they see (README "vpcs").
+struct Vpc {
+  std::string id;
+  std::vector<IpPrefix> cidrs;         // a client's VPC is the longest match of its source
+  std::optional<dns::Name> hostnames;  // ip-a-b-c-d.<domain> <-> a.b.c.d inside the CIDRs
+  bool local_zones = true;             // localhost and the RFC 6303 reverse zones
+};
+
+// A private zone (README "zones"): from a master file or inline records.
+struct ZoneSpec {
+  dns::Name name;
+  std::vector<std::string> vpcs;     // ids of the VPCs it answers
+  std::string file;                  // as written; relative to Config::base_dir
+  std::vector<dns::Record> records;  // inline records (with `file`, none)
+  bool ptr = false;                  // synthesize PTRs for its addresses in the VPCs' CIDRs
+  int line = 0;                      // where the zone is declared (1-based), for errors
+  int column = 0;
+};
+
 struct Config {
-  std::string source;  // file name, or "<embedded default>"
+  std::string source;    // file name, or "<embedded default>"
+  std::string base_dir;  // relative zone file paths start here ("." for the embedded default)
   ServerSection server;
   LoggingSection logging;
+  std::vector<Vpc> vpcs;
+  std::vector<ZoneSpec> zones;
+
+  const Vpc* findVpc(std::string_view id) const;
 };
 
 struct ConfigError {

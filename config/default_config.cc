@@ -30,6 +30,26 @@ server:
 logging:
   level: info      # trace, debug, info, warn, error, critical, off
   format: text     # text or json
+
+# VPCs: the clients that see the same private zones. A client's VPC is its listener's (listen[].vpc)
+# or the VPC whose CIDRs match its source address most specifically. Here, loopback clients.
+vpcs:
+  - id: local
+    cidrs: [127.0.0.0/8, "::1/128"]
+
+# Private zones answer only the VPCs they are associated with. A sample, to try:
+#   dig @127.0.0.1 -p 5353 www.example.internal
+zones:
+  - name: example.internal
+    vpcs: [local]
+    records:
+      - {name: "@", type: TXT, values: ['"vpcdns sample private zone"']}
+      - {name: "@", type: MX, values: ["10 mail"]}
+      - {name: www, type: A, values: [10.0.0.10, 10.0.0.11]}
+      - {name: db, type: A, ttl: 60, values: [10.0.3.7]}
+      - {name: mail, type: A, values: [10.0.0.25]}
+      - {name: app, type: CNAME, values: [www]}
+      - {name: "*.apps", type: A, values: [10.0.9.9]}
 )yaml";
 
 }  // namespace vpcdns::config

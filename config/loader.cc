@@ -95,7 +95,12 @@ LoadResult loadFile(const std::string& path) {
     return fail(
         std::vector<ConfigError>{{path, 0, 0, "", std::string("cannot read file: ") + e.what()}});
   }
-  return loadString(text, path);
+  auto loaded = loadString(text, path);
+  if (loaded) {
+    const auto slash = path.find_last_of('/');
+    loaded->base_dir = slash == std::string::npos ? "." : path.substr(0, slash == 0 ? 1 : slash);
+  }
+  return loaded;
 }
 
 }  // namespace vpcdns::config

@@ -43,11 +43,20 @@ class Reader {
   void expected(const Value& v, std::string_view what);
 
   bool ok() const { return errors_.empty(); }
+
+  // A VPC id named somewhere (a zone's vpcs, a listener's vpc), checked once everything is read.
+  struct VpcRef {
+    YAML::Mark mark;
+    std::string path;
+    std::string id;
+  };
+  std::vector<VpcRef>& vpcRefs() { return vpc_refs_; }
   std::vector<ConfigError> takeErrors() { return std::move(errors_); }
 
  private:
   std::string file_;
   std::vector<ConfigError> errors_;
+  std::vector<VpcRef> vpc_refs_;
 };
 
 // What a node holds, for "got ...": "a map", "a list", "an empty value" or the quoted scalar.

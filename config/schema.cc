@@ -25,6 +25,8 @@ bool isId(std::string_view text) {
   });
 }
 
+}  // namespace
+
 std::optional<std::string> readId(Reader& r, const Value& v) {
   constexpr std::string_view kWhat = "an id of letters, digits, '.', '_' or '-'";
   auto text = readScalar(r, v, kWhat);
@@ -44,6 +46,8 @@ std::optional<IpPrefix> readPrefix(Reader& r, const Value& v) {
   if (!prefix) r.expected(v, kWhat);
   return prefix;
 }
+
+namespace {
 
 // ---- server.listen -----------------------------------------------------------------------------
 
@@ -69,7 +73,10 @@ void readListenAddress(Reader& r, const Value& v, ListenEntry& e) {
 }
 
 void readListenVpc(Reader& r, const Value& v, ListenEntry& e) {
-  if (auto id = readId(r, v)) e.listener.vpc = *id;
+  if (auto id = readId(r, v)) {
+    e.listener.vpc = *id;
+    r.vpcRefs().push_back({v.mark, v.path, *id});
+  }
 }
 
 constexpr Field<ListenEntry> kListenFields[] = {
@@ -148,6 +155,8 @@ constexpr Field<LoggingSection> kLoggingFields[] = {
 constexpr Field<Config> kTopFields[] = {
     {"server", sectionField<&Config::server, kServerFields>},
     {"logging", sectionField<&Config::logging, kLoggingFields>},
+    {"vpcs", readVpcs},
+    {"zones", readZones},
 };
 
 }  // namespace
@@ -155,6 +164,7 @@ constexpr Field<Config> kTopFields[] = {
 Config defaultConfig(const std::string& source) {
   Config c;
   c.source = source;
+  c.base_dir = ".";
   c.server.listen = {Listener{*SocketAddress::parse("127.0.0.1:5353", kDefaultDnsPort), ""}};
   c.server.allow = {*IpPrefix::parse("127.0.0.0/8"), *IpPrefix::parse("::1/128")};
   return c;
@@ -162,6 +172,7 @@ Config defaultConfig(const std::string& source) {
 
 void readConfig(Reader& r, const YAML::Node& root, Config& out) {
   readMap<Config>(r, Value{root, root.Mark(), ""}, kTopFields, out);
+  checkVpcRefs(r, out);
 }
 
 }  // namespace vpcdns::config::detail

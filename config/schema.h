@@ -12,6 +12,15 @@ namespace vpcdns::config::detail {
 // The configuration an empty document yields.
 Config defaultConfig(const std::string& source);
 
+// The `vpcs` and `zones` sections (schema_zones.cc).
+void readVpcs(Reader& r, const Value& v, Config& out);
+void readZones(Reader& r, const Value& v, Config& out);
+// Ids that are referred to must be declared; each VPC id once.
+void checkVpcRefs(Reader& r, const Config& c);
+// An id of letters, digits, '.', '_' or '-'; reports an error and returns nullopt otherwise.
+std::optional<std::string> readId(Reader& r, const Value& v);
+std::optional<IpPrefix> readPrefix(Reader& r, const Value& v);
+
 // Reads the document root into `out` (pre-filled with defaults), reporting errors to `r`.
 void readConfig(Reader& r, const YAML::Node& root, Config& out);
 

@@ -86,9 +86,18 @@ Result<Rdata, Error> readRdata(uint16_t type, std::span<const uint8_t> msg, size
 // "\"text\" \"more\"", and "\# 4 c0000201" for RdataOpaque (RFC 3597 §5).
 std::string rdataToText(uint16_t type, const Rdata& rdata);
 
-// Parses the presentation form of RDATA of `type` (names must be absolute; the zone-file parser
-// expands relative ones before calling this). "\# len hex" is accepted for every type.
+// Parses the presentation form of RDATA of `type` (names are all taken as absolute, whether or
+// not they end with a dot). "\# len hex" is accepted for every type.
 Result<Rdata, Error> rdataFromText(uint16_t type, std::string_view text);
+
+// Zone-file form (RFC 1035 §5.1): as above, but names inside the RDATA may be relative: a name
+// without a trailing (unescaped) dot is completed with `origin`, and a lone "@" is `origin`.
+Result<Rdata, Error> rdataFromText(uint16_t type, std::string_view text, const Name& origin);
+
+// A name in zone-file form (RFC 1035 §5.1): "@" is `origin`; a name ending with an unescaped dot
+// is absolute (Name::fromText); any other is relative to `origin`. kNameTooLong when the
+// completed name is longer than 255 octets.
+Result<Name, Error> nameFromText(std::string_view text, const Name& origin);
 
 // Whether names in RDATA of `type` may be compressed on write (RFC 3597 §4).
 bool rdataNamesCompressible(uint16_t type);

@@ -123,12 +123,26 @@ bool parseNumber(const Token& t, T& out) {
   return true;
 }
 
-bool parseName(const Token& t, Name& out) {
+// `origin` null: every name is absolute (the one-argument rdataFromText()).
+bool parseName(const Token& t, const Name* origin, Name& out) {
   if (t.quoted) return false;
-  auto n = Name::fromText(t.raw);
+  auto n = origin != nullptr ? nameFromText(t.raw, *origin) : Name::fromText(t.raw);
   if (!n) return false;
   out = *n;
   return true;
+}
+
+// Whether presentation-form `text` ends with a dot that is not part of an escape.
+bool endsWithDot(std::string_view text) {
+  for (size_t i = 0; i < text.size();) {
+    if (text[i] == '\\') {
+      i += (i + 1 < text.size() && isDigit(text[i + 1])) ? 4u : 2u;
+      continue;
+    }
+    if (text[i] == '.' && i + 1 == text.size()) return true;
+    ++i;
+  }
+  return false;
 }
 
 int hexValue(char c) {
@@ -167,7 +181,7 @@ Result<Rdata, Error> genericFromText(uint16_t type, std::span<const Token> token
   return rd;
 }
 
-Result<Rdata, Error> typedFromText(uint16_t type, std::span<const Token> t) {
+Result<Rdata, Error> typedFromText(uint16_t type, std::span<const Token> t, const Name* origin) {
   auto need = [&](size_t n) { return t.size() == n; };
   const Error bad = Error::kBadText;
   switch (type) {
@@ -189,12 +203,12 @@ Result<Rdata, Error> typedFromText(uint16_t type, std::span<const Token> t) {
     case rrtype::kDNAME:
     case rrtype::kPTR: {
       RdataName d;
-      if (!need(1) || !parseName(t[0], d.name)) return fail(bad);
+      if (!need(1) || !parseName(t[0], origin, d.name)) return fail(bad);
       return Rdata{d};
     }
     case rrtype::kSOA: {
       RdataSoa d;
-      if (!need(7) || !parseName(t[0], d.mname) || !parseName(t[1], d.rname) ||
+      if (!need(7) || !parseName(t[0], origin, d.mname) || !parseName(t[1], origin, d.rname) ||
           !parseNumber(t[2], d.serial) || !parseNumber(t[3], d.refresh) ||
           !parseNumber(t[4], d.retry) || !parseNumber(t[5], d.expire) ||
           !parseNumber(t[6], d.minimum)) {
@@ -204,7 +218,7 @@ Result<Rdata, Error> typedFromText(uint16_t type, std::span<const Token> t) {
     }
     case rrtype::kMX: {
       RdataMx d;
-      if (!need(2) || !parseNumber(t[0], d.preference) || !parseName(t[1], d.exchange)) {
+      if (!need(2) || !parseNumber(t[0], d.preference) || !parseName(t[1], origin, d.exchange)) {
         return fail(bad);
       }
       return Rdata{d};
@@ -222,7 +236,7 @@ Result<Rdata, Error> typedFromText(uint16_t type, std::span<const Token> t) {
     case rrtype::kSRV: {
       RdataSrv d;
       if (!need(4) || !parseNumber(t[0], d.priority) || !parseNumber(t[1], d.weight) ||
-          !parseNumber(t[2], d.port) || !parseName(t[3], d.target)) {
+          !parseNumber(t[2], d.port) || !parseName(t[3], origin, d.target)) {
         return fail(bad);
       }
       return Rdata{d};
@@ -325,13 +339,40 @@ std::string rdataToText(uint16_t type, const Rdata& rdata) {
       rdata);
 }
 
-Result<Rdata, Error> rdataFromText(uint16_t type, std::string_view text) {
+namespace {
+
+Result<Rdata, Error> rdataFromTextIn(uint16_t type, std::string_view text, const Name* origin) {
   auto tokens = tokenize(text);
   if (!tokens) return fail(tokens.error());
   if (!tokens->empty() && !(*tokens)[0].quoted && (*tokens)[0].raw == "\\#") {
     return genericFromText(type, *tokens);
   }
-  return typedFromText(type, *tokens);
+  return typedFromText(type, *tokens, origin);
+}
+
+}  // namespace
+
+Result<Rdata, Error> rdataFromText(uint16_t type, std::string_view text) {
+  return rdataFromTextIn(type, text, nullptr);
+}
+
+Result<Rdata, Error> rdataFromText(uint16_t type, std::string_view text, const Name& origin) {
+  return rdataFromTextIn(type, text, &origin);
+}
+
+Result<Name, Error> nameFromText(std::string_view text, const Name& origin) {
+  if (text == "@") return origin;
+  if (text.empty()) return fail(Error::kBadText);
+  auto name = Name::fromText(text);
+  if (!name || endsWithDot(text)) return name;
+  // Relative: prepend its labels to the origin, rightmost first.
+  Name out = origin;
+  for (size_t i = name->labelCount(); i > 0; --i) {
+    auto longer = out.prepend(name->label(i - 1));
+    if (!longer) return fail(longer.error());
+    out = *longer;
+  }
+  return out;
 }
 
 std::string recordToText(const Record& r) {

@@ -197,7 +197,7 @@ void MessageWriter::setRcode(uint16_t rcode) {
   if (has_edns_) edns_.ext_rcode = static_cast<uint8_t>(rcode >> 4);
 }
 
-bool MessageWriter::addRRset(Section section, std::span<const Record> rrset) {
+bool MessageWriter::addRRset(Section section, std::span<const Record> rrset, const Name* owner) {
   if (closed_ || section < section_) return false;
   section_ = section;
   if (rrset.empty()) return true;
@@ -206,7 +206,7 @@ bool MessageWriter::addRRset(Section section, std::span<const Record> rrset) {
   bool ok = counts_[idx] + rrset.size() <= 0xFFFF;
   for (size_t i = 0; ok && i < rrset.size(); ++i) {
     const Record& r = rrset[i];
-    ok = writeName(r.name, true) && put16(r.type) && put16(r.cls) && put32(r.ttl) && writeRdata(r);
+    ok = writeName(owner != nullptr ? *owner : r.name, true) && put16(r.type) && put16(r.cls) && put32(r.ttl) && writeRdata(r);
   }
   if (!ok) {
     // RRset-atomic: no partial RRset ever reaches the wire (RFC 2181 §9).

@@ -43,8 +43,10 @@ class MessageWriter {
   // Adds one RRset (records in `rrset` share owner, type and class). Returns false if it did not
   // fit; see the class comment for what happens then. Sections must be added in order (adding to
   // an earlier section returns false and changes nothing). A record whose RDATA has no wire
-  // form (see appendRdataWire) is treated like one that does not fit.
-  bool addRRset(Section section, std::span<const Record> rrset);
+  // form (see appendRdataWire) is treated like one that does not fit. A non-null `owner` is
+  // written as every record's owner instead of its own name (RFC 4592 §3.3.1: records
+  // synthesised from a wildcard carry the query name).
+  bool addRRset(Section section, std::span<const Record> rrset, const Name* owner = nullptr);
   bool addRecord(Section section, const Record& r) { return addRRset(section, {&r, 1}); }
 
   bool truncated() const { return truncated_; }

@@ -18,8 +18,36 @@ unsigned workerCount(const config::Config& config) {
   return n == 0 ? 1 : n;
 }
 
-Daemon::Daemon(std::shared_ptr<const config::Config> config)
-    : config_(std::move(config)), nworkers_(workerCount(*config_)) {}
+Daemon::Daemon(std::shared_ptr<const Snapshot> snapshot, std::string config_file)
+    : snapshot_(std::move(snapshot)),
+      config_(snapshot_->config),
+      config_file_(std::move(config_file)),
+      nworkers_(workerCount(*config_)) {}
+
+void Daemon::reload() {
+  if (config_file_.empty()) {
+    spdlog::info("reload: running on the embedded default config; nothing to re-read");
+    return;
+  }
+  auto loaded = config::loadFile(config_file_);
+  if (!loaded) {
+    for (const auto& e : loaded.error()) spdlog::error("reload: {}", e.toString());
+    spdlog::error("reload rejected: {} error(s); still serving the previous config",
+                  loaded.error().size());
+    return;
+  }
+  auto built = buildSnapshot(std::make_shared<const config::Config>(std::move(loaded).value()));
+  if (!built) {
+    for (const auto& e : built.error()) spdlog::error("reload: {}", e);
+    spdlog::error("reload rejected: {} error(s); still serving the previous config",
+                  built.error().size());
+    return;
+  }
+  snapshot_ = *built;
+  for (auto& w : workers_) w->setSnapshot(snapshot_);
+  spdlog::info("reloaded {}: {} zone(s), {} VPC(s)", config_file_, snapshot_->zones.size(),
+               snapshot_->config->vpcs.size());
+}
 
 Daemon::~Daemon() {
   workers_.clear();
@@ -58,13 +86,13 @@ int Daemon::run() {
   signal(SIGPIPE, SIG_IGN);  // a client closing mid-write is handled by the write callback
 
   for (unsigned w = 0; w < nworkers_; ++w) {
-    workers_.push_back(std::make_unique<Worker>(w, config_, std::move(fds_[w])));
+    workers_.push_back(std::make_unique<Worker>(w, snapshot_, std::move(fds_[w])));
     fds_[w].clear();  // owned by the worker now
   }
   for (auto& w : workers_) w->start();
   spdlog::info("vpcdns ready: {} worker(s)", nworkers_);
 
-  uv_signal_t sigterm, sigint;
+  uv_signal_t sigterm, sigint, sighup;
   auto on_signal = [](uv_signal_t* h, int signum) noexcept {
     auto* self = static_cast<Daemon*>(h->data);
     spdlog::info("signal {}: shutting down", signum);
@@ -76,8 +104,18 @@ int Daemon::run() {
     h->data = this;
     uv_signal_start(h, on_signal, sig);
   }
+  uv_signal_init(&loop, &sighup);
+  sighup.data = this;
+  uv_signal_start(
+      &sighup,
+      [](uv_signal_t* h, int) noexcept {
+        spdlog::info("SIGHUP: reloading");
+        static_cast<Daemon*>(h->data)->reload();
+      },
+      SIGHUP);
   uv_run(&loop, UV_RUN_DEFAULT);
 
+  uv_close(reinterpret_cast<uv_handle_t*>(&sighup), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&sigterm), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&sigint), nullptr);
   while (uv_run(&loop, UV_RUN_DEFAULT) != 0) {

@@ -1,6 +1,8 @@
 // Daemon: owns the workers and runs the main thread's loop, which does nothing but wait for
 // signals. SIGTERM and SIGINT stop it gracefully: listeners close, replies being written finish,
-// worker threads end, run() returns.
+// worker threads end, run() returns. SIGHUP re-reads the config file and the zone files and, if
+// all of it is valid, hands every worker the new snapshot; otherwise it logs every error
+// (file:line:column) and keeps serving the old one. Listener and worker changes need a restart.
 //
 // Thread affinity: every method on the main thread.
 #pragma once
@@ -10,13 +12,15 @@
 #include <vector>
 
 #include "config/config.h"
+#include "server/snapshot.h"
 #include "server/worker.h"
 
 namespace vpcdns::server {
 
 class Daemon {
  public:
-  explicit Daemon(std::shared_ptr<const config::Config> config);
+  // `config_file` is re-read on SIGHUP; empty for the embedded default (nothing to re-read).
+  Daemon(std::shared_ptr<const Snapshot> snapshot, std::string config_file);
   ~Daemon();
 
   // Opens every listening socket (one UDP and one TCP per listener per worker). On failure
@@ -27,7 +31,11 @@ class Daemon {
   int run();
 
  private:
+  void reload();
+
+  std::shared_ptr<const Snapshot> snapshot_;
   std::shared_ptr<const config::Config> config_;
+  std::string config_file_;
   unsigned nworkers_ = 1;
   std::vector<std::vector<ListenerFds>> fds_;  // [worker][listener]
   std::vector<std::unique_ptr<Worker>> workers_;

@@ -22,23 +22,17 @@ dns::Header replyHeader(const dns::Header& q, uint16_t rcode) {
 
 }  // namespace
 
-Pipeline::Pipeline(std::shared_ptr<const config::Config> config) : config_(std::move(config)) {}
+Pipeline::Pipeline(std::shared_ptr<const Snapshot> snapshot) : snapshot_(std::move(snapshot)) {}
 
 void Pipeline::addStage(std::unique_ptr<Stage> stage) {
   stages_.push_back(std::move(stage));
-}
-
-bool Pipeline::allowed(const ClientInfo& client) const {
-  const IpAddress ip = client.address.ip().unmapped();
-  return std::any_of(config_->server.allow.begin(), config_->server.allow.end(),
-                     [&](const IpPrefix& p) { return p.contains(ip); });
 }
 
 size_t Pipeline::sizeLimit(const dns::QueryView& q, const ClientInfo& client,
                            size_t out_size) const {
   size_t limit = client.transport == Transport::kTcp
                      ? 65535
-                     : q.responseSizeLimit(config_->server.edns_udp_size);
+                     : q.responseSizeLimit(snapshot_->config->server.edns_udp_size);
   return std::min(limit, out_size);
 }
 
@@ -67,7 +61,9 @@ size_t Pipeline::handle(std::span<const uint8_t> packet, const ClientInfo& clien
     ++stats_.dropped;
     return 0;
   }
-  if (!allowed(client)) {
+  const Snapshot& snapshot = *snapshot_;  // one snapshot for the whole query
+  const View* view = snapshot.viewFor(client.address.ip(), client.listener_index);
+  if (view == nullptr) {
     ++stats_.refused;
     return replyError(packet, dns::rcode::kRefused, out);
   }
@@ -87,7 +83,7 @@ size_t Pipeline::handle(std::span<const uint8_t> packet, const ClientInfo& clien
   w.addQuestion(q.question);
   if (q.has_edns) {
     dns::Edns edns;
-    edns.udp_size = config_->server.edns_udp_size;
+    edns.udp_size = snapshot_->config->server.edns_udp_size;
     edns.do_bit = q.edns_do;
     w.setEdns(edns);
     if (q.edns_version > 0) {  // RFC 6891 §6.1.3: we speak version 0 only
@@ -97,7 +93,7 @@ size_t Pipeline::handle(std::span<const uint8_t> packet, const ClientInfo& clien
     }
   }
 
-  QueryContext ctx{q, packet, client, w};
+  QueryContext ctx{q, packet, client, snapshot, *view, w};
   for (auto& stage : stages_) {
     if (stage->answer(ctx)) {
       ++stats_.answered;

@@ -2,14 +2,16 @@
 //
 //   parse (dns::parseQuery) ─ drop if the header is unreadable or QR is set
 //     └─ FORMERR / NOTIMP / BADVERS for malformed, non-QUERY or EDNS version > 0
-//   admission: REFUSED for clients outside server.allow
+//   admission: the client's view (its VPC by listener or source CIDR, else the default view if
+//     server.allow admits it); REFUSED without one
 //   stages, in order, each answers or passes (CoreDNS's chain):
-//       answer cache → private zones → forwarding rules → resolver      (later issues)
+//       private zones and local zones (the VPC's policy table)
+//       → answer cache → forwarding rules → resolver                    (later issues)
 //   no stage answered: SERVFAIL
 //
 // Thread affinity: one Pipeline per worker thread; handle() is called only on that thread.
-// It shares the immutable config snapshot with the other workers. handle() makes no heap
-// allocation for the queries answered here.
+// It shares the immutable snapshot with the other workers; setSnapshot() swaps it on this thread.
+// handle() makes no heap allocation for the queries answered here.
 #pragma once
 
 #include <cstddef>
@@ -22,6 +24,7 @@
 #include "config/config.h"
 #include "dns/message.h"
 #include "dns/writer.h"
+#include "server/snapshot.h"
 
 namespace vpcdns::server {
 
@@ -52,6 +55,8 @@ struct QueryContext {
   const dns::QueryView& query;
   std::span<const uint8_t> packet;
   const ClientInfo& client;
+  const Snapshot& snapshot;
+  const View& view;  // the client's VPC (or the default view)
   dns::MessageWriter& reply;
 };
 
@@ -65,7 +70,11 @@ class Stage {
 
 class Pipeline {
  public:
-  explicit Pipeline(std::shared_ptr<const config::Config> config);
+  explicit Pipeline(std::shared_ptr<const Snapshot> snapshot);
+
+  // Serve with `snapshot` from the next query on (after a reload).
+  void setSnapshot(std::shared_ptr<const Snapshot> snapshot) { snapshot_ = std::move(snapshot); }
+  const std::shared_ptr<const Snapshot>& snapshot() const { return snapshot_; }
 
   // Appends a stage; stages run in the order added.
   void addStage(std::unique_ptr<Stage> stage);
@@ -80,9 +89,8 @@ class Pipeline {
  private:
   size_t replyError(std::span<const uint8_t> packet, uint16_t rcode, std::span<uint8_t> out);
   size_t sizeLimit(const dns::QueryView& q, const ClientInfo& client, size_t out_size) const;
-  bool allowed(const ClientInfo& client) const;
 
-  std::shared_ptr<const config::Config> config_;
+  std::shared_ptr<const Snapshot> snapshot_;
   std::vector<std::unique_ptr<Stage>> stages_;
   PipelineStats stats_;
 };

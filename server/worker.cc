@@ -1,5 +1,7 @@
 #include "server/worker.h"
 
+#include "server/zone_stage.h"
+
 #include <spdlog/spdlog.h>
 
 #include <string>
@@ -7,12 +9,12 @@
 
 namespace vpcdns::server {
 
-Worker::Worker(size_t index, std::shared_ptr<const config::Config> config,
-               std::vector<ListenerFds> fds)
+Worker::Worker(size_t index, std::shared_ptr<const Snapshot> snapshot, std::vector<ListenerFds> fds)
     : index_(index),
-      config_(config),
-      pipeline_(config),
+      config_(snapshot->config),
+      pipeline_(snapshot),
       thread_("worker-" + std::to_string(index)) {
+  pipeline_.addStage(std::make_unique<ZoneStage>());
   for (size_t i = 0; i < fds.size(); ++i) {
     udp_.push_back(std::make_unique<UdpListener>(fds[i].udp, i, pipeline_));
     tcp_.push_back(std::make_unique<TcpListener>(fds[i].tcp, i, pipeline_, config_->server));
@@ -44,6 +46,14 @@ void Worker::stop() {
 }
 void Worker::join() {
   thread_.join();
+}
+
+}  // namespace vpcdns::server
+
+namespace vpcdns::server {
+
+void Worker::setSnapshot(std::shared_ptr<const Snapshot> snapshot) {
+  thread_.post([this, s = std::move(snapshot)]() mutable { pipeline_.setSnapshot(std::move(s)); });
 }
 
 }  // namespace vpcdns::server

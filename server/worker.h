@@ -24,11 +24,13 @@ struct ListenerFds {
 class Worker {
  public:
   // Takes ownership of the fds (one pair per config listener, in order).
-  Worker(size_t index, std::shared_ptr<const config::Config> config, std::vector<ListenerFds> fds);
+  Worker(size_t index, std::shared_ptr<const Snapshot> snapshot, std::vector<ListenerFds> fds);
   ~Worker();
 
   void start();
   void stop();  // asynchronous; join() waits
+  // Hands the worker a new snapshot; it serves with it from its next query (asynchronous).
+  void setSnapshot(std::shared_ptr<const Snapshot> snapshot);
   void join();
 
   // Valid after join().
@@ -39,7 +41,7 @@ class Worker {
   void onStop();
 
   size_t index_;
-  std::shared_ptr<const config::Config> config_;
+  std::shared_ptr<const config::Config> config_;  // the start-up config: listeners and limits
   Pipeline pipeline_;
   std::vector<std::unique_ptr<UdpListener>> udp_;
   std::vector<std::unique_ptr<TcpListener>> tcp_;

@@ -13,6 +13,7 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <random>
 #include <sstream>
@@ -107,8 +108,10 @@ RunResult runCommand(const std::vector<std::string>& argv, std::chrono::millisec
 }
 
 DaemonProcess::DaemonProcess(const std::string& config_yaml, const std::string& address,
-                             uint16_t port) {
+                             uint16_t port,
+                             const std::vector<std::pair<std::string, std::string>>& files) {
   dir_ = makeTempDir();
+  for (const auto& [name, content] : files) writeFile(name, content);
   const std::string config_path = dir_ + "/vpcdns.yaml";
   log_path_ = dir_ + "/stderr.log";
   std::ofstream(config_path) << config_yaml;
@@ -136,9 +139,8 @@ DaemonProcess::~DaemonProcess() {
     kill(pid_, SIGKILL);
     waitpid(pid_, nullptr, 0);
   }
-  unlink((dir_ + "/vpcdns.yaml").c_str());
-  unlink(log_path_.c_str());
-  rmdir(dir_.c_str());
+  std::error_code ec;
+  std::filesystem::remove_all(dir_, ec);
 }
 
 bool DaemonProcess::alive() const {
@@ -261,6 +263,18 @@ bool TcpClient::waitClosed(std::chrono::milliseconds timeout) {
     if (r <= 0) return true;
   }
   return false;
+}
+
+}  // namespace vpcdns::test
+
+namespace vpcdns::test {
+
+void DaemonProcess::writeFile(const std::string& name, const std::string& content) const {
+  std::ofstream(dir_ + "/" + name) << content;
+}
+
+void DaemonProcess::signal(int signum) const {
+  if (pid_ > 0) kill(pid_, signum);
 }
 
 }  // namespace vpcdns::test

@@ -32,7 +32,9 @@ class DaemonProcess {
  public:
   // Writes `config_yaml` to a temp file and starts `vpcdns --config` on it. `address` is where
   // readiness is probed (UDP). Fails the current test if it is not ready within 10 s.
-  DaemonProcess(const std::string& config_yaml, const std::string& address, uint16_t port);
+  // `files` (name -> content) are written next to the config first (zone files, say).
+  DaemonProcess(const std::string& config_yaml, const std::string& address, uint16_t port,
+                const std::vector<std::pair<std::string, std::string>>& files = {});
   ~DaemonProcess();  // SIGTERM, then SIGKILL after 5 s
 
   // Sends SIGTERM and waits; returns the exit status (or -1 on timeout/signal).
@@ -41,6 +43,10 @@ class DaemonProcess {
   pid_t pid() const { return pid_; }
   const std::string& stderrPath() const { return log_path_; }
   std::string stderrText() const;
+  // The folder holding the config and `files`; rewrite them and signal() SIGHUP to reload.
+  const std::string& dir() const { return dir_; }
+  void writeFile(const std::string& name, const std::string& content) const;
+  void signal(int signum) const;
 
  private:
   pid_t pid_ = -1;

@@ -92,6 +92,9 @@ server:
 logging:
   level: debug
   format: json
+vpcs:
+  - id: vpc-app
+  - id: VPC_2.b-c
 )");
   ASSERT_EQ(c.server.listen.size(), 4u);
   EXPECT_EQ(c.server.listen[0].address.toString(), "127.0.0.1:5353");
@@ -156,8 +159,10 @@ TEST(ConfigValid, LoadFileReadsAndNamesTheFile) {
 // ---- error messages: keys --------------------------------------------------------------------
 
 TEST(ConfigErrors, UnknownTopLevelKey) {
-  EXPECT_THAT(errorsOf("server:\n  workers: 2\nsrever:\n  workers: 3\n"),
-              ElementsAre("cfg.yaml:3:1: unknown key 'srever' (expected one of: server, logging)"));
+  EXPECT_THAT(
+      errorsOf("server:\n  workers: 2\nsrever:\n  workers: 3\n"),
+      ElementsAre(
+          "cfg.yaml:3:1: unknown key 'srever' (expected one of: server, logging, vpcs, zones)"));
 }
 
 TEST(ConfigErrors, UnknownNestedKeys) {
@@ -187,7 +192,7 @@ TEST(ConfigErrors, FirstOfDuplicateKeysIsTheOneRead) {
 }
 
 TEST(ConfigErrors, MissingRequiredKey) {
-  EXPECT_THAT(errorsOf("server:\n  listen:\n    - vpc: vpc-app\n"),
+  EXPECT_THAT(errorsOf("server:\n  listen:\n    - vpc: vpc-app\nvpcs: [{id: vpc-app}]\n"),
               ElementsAre("cfg.yaml:3:7: server.listen[0]: missing required key 'address'"));
 }
 
@@ -242,10 +247,12 @@ TEST(ConfigErrors, EmptyValuePointsAtItsKey) {
 }
 
 TEST(ConfigErrors, TopLevelMustBeAMap) {
-  EXPECT_THAT(errorsOf("- server\n- logging\n"),
-              ElementsAre("cfg.yaml:1:1: expected a map with keys server, logging, got a list"));
+  EXPECT_THAT(
+      errorsOf("- server\n- logging\n"),
+      ElementsAre(
+          "cfg.yaml:1:1: expected a map with keys server, logging, vpcs, zones, got a list"));
   EXPECT_THAT(errorsOf("hello\n"),
-              ElementsAre("cfg.yaml:1:1: expected a map with keys server, logging, "
+              ElementsAre("cfg.yaml:1:1: expected a map with keys server, logging, vpcs, zones, "
                           "got \"hello\""));
 }
 
@@ -412,14 +419,15 @@ TEST(ConfigErrors, AllErrorsReportedTogether) {
                           "cfg.yaml:11:3: logging: unknown key 'colour' (expected one of: "
                           "level, format)",
                           "cfg.yaml:12:1: unknown key 'extra' (expected one of: server, "
-                          "logging)"));
+                          "logging, vpcs, zones)"));
 }
 
 TEST(ConfigErrors, ReportedInDocumentOrder) {
   // "missing required key" is found after the map's keys are read, but is listed at its place.
-  EXPECT_THAT(errorsOf("server:\n  listen:\n    - vpc: a\n      vpc: b\n"),
-              ElementsAre("cfg.yaml:3:7: server.listen[0]: missing required key 'address'",
-                          "cfg.yaml:4:7: server.listen[0]: duplicate key 'vpc' (first at line 3)"));
+  EXPECT_THAT(
+      errorsOf("server:\n  listen:\n    - vpc: a\n      vpc: b\nvpcs: [{id: a}, {id: b}]\n"),
+      ElementsAre("cfg.yaml:3:7: server.listen[0]: missing required key 'address'",
+                  "cfg.yaml:4:7: server.listen[0]: duplicate key 'vpc' (first at line 3)"));
 }
 
 TEST(ConfigErrors, LongAndControlCharactersAreQuotedSafely) {

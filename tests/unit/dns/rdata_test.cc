@@ -238,5 +238,48 @@ TEST(Rdata, UnencodableRdata) {
   EXPECT_EQ(out, W({9}));
 }
 
+TEST(Rdata, NameFromTextWithOrigin) {
+  const Name origin = N("Example.COM.");
+  EXPECT_TRUE(nameFromText("@", origin)->identical(origin));
+  EXPECT_TRUE(nameFromText("www", origin)->identical(N("www.Example.COM.")));
+  EXPECT_TRUE(nameFromText("a.b", origin)->identical(N("a.b.Example.COM.")));
+  EXPECT_TRUE(nameFromText("www.other.", origin)->identical(N("www.other.")));
+  EXPECT_TRUE(nameFromText(".", origin)->isRoot());
+  // An escaped final dot is part of the label: still relative.
+  EXPECT_TRUE(nameFromText("a\\.", origin)->identical(N("a\\..Example.COM.")));
+  EXPECT_TRUE(nameFromText("a\\\\.", origin)->identical(N("a\\\\.")));
+  EXPECT_TRUE(nameFromText("a\\046", origin)->identical(N("a\\..Example.COM.")));
+  EXPECT_TRUE(nameFromText("\\@", origin)->identical(N("\\@.Example.COM.")));
+  EXPECT_EQ(nameFromText("", origin).error(), Error::kBadText);
+  EXPECT_EQ(nameFromText("a..b", origin).error(), Error::kEmptyLabel);
+  EXPECT_EQ(nameFromText(std::string(64, 'x'), origin).error(), Error::kLabelTooLong);
+  // 255 octets alone (3 x 63-octet labels and one of 61), too long below the origin.
+  std::string l63(63, 'x');
+  std::string rel = l63 + '.' + l63 + '.' + l63 + '.' + std::string(61, 'y');
+  EXPECT_TRUE(nameFromText(rel + '.', origin).ok());
+  EXPECT_EQ(nameFromText(rel, origin).error(), Error::kNameTooLong);
+}
+
+TEST(Rdata, FromTextWithOriginCompletesRelativeNames) {
+  const Name origin = N("example.");
+  EXPECT_EQ(rdataFromText(rrtype::kNS, "ns1", origin).value(), Rdata(RdataName{N("ns1.example.")}));
+  EXPECT_EQ(rdataFromText(rrtype::kCNAME, "@", origin).value(), Rdata(RdataName{origin}));
+  EXPECT_EQ(rdataFromText(rrtype::kMX, "10 mail.other.", origin).value(),
+            Rdata(RdataMx{10, N("mail.other.")}));
+  EXPECT_EQ(rdataFromText(rrtype::kSRV, "0 5 5060 sip", origin).value(),
+            Rdata(RdataSrv{0, 5, 5060, N("sip.example.")}));
+  EXPECT_EQ(rdataFromText(rrtype::kSOA, "ns hostmaster.example. 1 2 3 4 5", origin).value(),
+            Rdata(RdataSoa{N("ns.example."), N("hostmaster.example."), 1, 2, 3, 4, 5}));
+  EXPECT_EQ(rdataFromText(rrtype::kPTR, "host.sub", origin).value(),
+            Rdata(RdataName{N("host.sub.example.")}));
+  // Non-name RDATA is unaffected; "@" in TXT is text.
+  EXPECT_EQ(std::get<RdataTxt>(rdataFromText(rrtype::kTXT, "@", origin).value()).strings,
+            std::vector<std::string>{"@"});
+  EXPECT_FALSE(rdataFromText(rrtype::kNS, "a..b", origin).ok());
+  // The one-argument form keeps taking every name as absolute.
+  EXPECT_EQ(rdataFromText(rrtype::kNS, "ns1").value(), Rdata(RdataName{N("ns1.")}));
+  EXPECT_EQ(rdataFromText(rrtype::kNS, "@").value(), Rdata(RdataName{N("\\@.")}));
+}
+
 }  // namespace
 }  // namespace vpcdns::dns

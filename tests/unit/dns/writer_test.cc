@@ -315,5 +315,24 @@ TEST(Writer, InvalidRdataIsRejectedNotWritten) {
   EXPECT_TRUE(m->additional.empty());
 }
 
+TEST(Writer, OwnerOverrideForWildcardSynthesis) {
+  std::array<uint8_t, 512> buf{};
+  MessageWriter w(buf, buf.size());
+  const Name qname = N("Host.example.com.");
+  ASSERT_TRUE(w.addQuestion({qname, rrtype::kA, rrclass::kIN}));
+  const std::vector<Record> wild = {A("*.example.com.", 1), A("*.example.com.", 2)};
+  ASSERT_TRUE(w.addRRset(Section::kAnswer, wild, &qname));
+  ASSERT_TRUE(w.addRecord(Section::kAdditional, A("other.example.com.", 3)));
+  std::vector<uint8_t> wire(buf.begin(), buf.begin() + static_cast<ptrdiff_t>(w.finish()));
+  auto m = Message::parse(wire);
+  ASSERT_TRUE(m.ok());
+  ASSERT_EQ(m->answer.size(), 2u);
+  for (const auto& r : m->answer) EXPECT_TRUE(r.name.identical(qname));
+  EXPECT_EQ(m->answer[1].rdata, Rdata(RdataA{{192, 0, 2, 2}}));
+  EXPECT_TRUE(m->additional[0].name.identical(N("other.example.com.")));
+  // The owner is compressed against the question like any other.
+  EXPECT_EQ(occurrences(wire, W({4, 'H', 'o', 's', 't'})), 1u);
+}
+
 }  // namespace
 }  // namespace vpcdns::dns

@@ -55,7 +55,9 @@ std::vector<uint8_t> query(bool edns, uint8_t version = 0) {
 TEST(HotPath, PipelineAllocatesNothing) {
   auto config = std::make_shared<config::Config>();
   config->server.allow = {*IpPrefix::parse("127.0.0.0/8")};
-  Pipeline pipeline(config);
+  auto snapshot = buildSnapshot(config);
+  ASSERT_TRUE(snapshot.ok());
+  Pipeline pipeline(*snapshot);
   std::array<uint8_t, 65535> out{};
   const ClientInfo allowed{SocketAddress(*IpAddress::parse("127.0.0.1"), 5000), Transport::kUdp, 0};
   const ClientInfo refused{SocketAddress(*IpAddress::parse("192.0.2.1"), 5000), Transport::kUdp, 0};

@@ -58,7 +58,7 @@ class PassStage : public Stage {
 };
 
 struct Fixture {
-  explicit Fixture(uint16_t edns_size = 1232) : pipeline(testConfig(edns_size)) {}
+  explicit Fixture(uint16_t edns_size = 1232) : pipeline(*buildSnapshot(testConfig(edns_size))) {}
   dns::Message run(const std::vector<uint8_t>& q, Transport t = Transport::kUdp,
                    const char* src = "127.0.0.1") {
     ClientInfo client{SocketAddress(*IpAddress::parse(src), 4000), t, 0};

@@ -1,0 +1,156 @@
+#include "server/local_zones.h"
+
+#include <charconv>
+#include <cstdio>
+
+#include "dns/types.h"
+
+namespace vpcdns::server {
+
+namespace {
+
+constexpr uint32_t kLocalTtl = 10800;  // RFC 6303 §3
+
+dns::Name name(const std::string& text) {
+  return *dns::Name::fromText(text);
+}
+
+dns::Record record(const dns::Name& owner, uint16_t type, uint32_t ttl, dns::Rdata rdata) {
+  return {owner, type, dns::rrclass::kIN, ttl, std::move(rdata)};
+}
+
+// RFC 6303 §4 (IPv4: 0/8, 127/8, 169.254/16, RFC 1918, TEST-NETs, broadcast), RFC 7793
+// (100.64/10), §4.3-4.6 (IPv6 ::, ::1, ULA, link-local, documentation).
+std::vector<std::string> rfc6303Zones() {
+  std::vector<std::string> zones = {
+      "0.in-addr.arpa",          "127.in-addr.arpa",       "254.169.in-addr.arpa",
+      "10.in-addr.arpa",         "168.192.in-addr.arpa",   "2.0.192.in-addr.arpa",
+      "100.51.198.in-addr.arpa", "113.0.203.in-addr.arpa", "255.255.255.255.in-addr.arpa"};
+  for (int i = 16; i <= 31; ++i) zones.push_back(std::to_string(i) + ".172.in-addr.arpa");
+  for (int i = 64; i <= 127; ++i) zones.push_back(std::to_string(i) + ".100.in-addr.arpa");
+  const std::string zeros = "0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0";
+  zones.push_back("0." + zeros + ".ip6.arpa");
+  zones.push_back("1." + zeros + ".ip6.arpa");
+  for (const char* z : {"d.f.ip6.arpa", "8.e.f.ip6.arpa", "9.e.f.ip6.arpa", "a.e.f.ip6.arpa",
+                        "b.e.f.ip6.arpa", "8.b.d.0.1.0.0.2.ip6.arpa"}) {
+    zones.push_back(z);
+  }
+  return zones;
+}
+
+}  // namespace
+
+std::vector<dns::Record> syntheticApex(const dns::Name& origin) {
+  dns::RdataSoa soa;
+  soa.mname = origin;
+  soa.rname = name("nobody.invalid.");
+  soa.serial = 1;
+  soa.refresh = 3600;
+  soa.retry = 1200;
+  soa.expire = 604800;
+  soa.minimum = kLocalTtl;
+  return {record(origin, dns::rrtype::kSOA, kLocalTtl, soa),
+          record(origin, dns::rrtype::kNS, kLocalTtl, dns::RdataName{origin})};
+}
+
+std::vector<LocalZoneData> builtinLocalZones() {
+  std::vector<LocalZoneData> out;
+  // RFC 6761 §6.3: localhost and every name below it are the loopback address.
+  LocalZoneData localhost{name("localhost."), syntheticApex(name("localhost."))};
+  for (const char* owner : {"localhost.", "*.localhost."}) {
+    localhost.records.push_back(
+        record(name(owner), dns::rrtype::kA, kLocalTtl, dns::RdataA{{127, 0, 0, 1}}));
+    dns::RdataAAAA v6;
+    v6.addr[15] = 1;
+    localhost.records.push_back(record(name(owner), dns::rrtype::kAAAA, kLocalTtl, v6));
+  }
+  out.push_back(std::move(localhost));
+  for (const auto& z : rfc6303Zones()) {
+    const dns::Name origin = name(z + ".");
+    LocalZoneData data{origin, syntheticApex(origin)};
+    if (z == "127.in-addr.arpa" || z.starts_with("1.0.0.0")) {
+      const dns::Name owner = z == "127.in-addr.arpa" ? name("1.0.0.127.in-addr.arpa.") : origin;
+      data.records.push_back(
+          record(owner, dns::rrtype::kPTR, kLocalTtl, dns::RdataName{name("localhost.")}));
+    }
+    out.push_back(std::move(data));
+  }
+  return out;
+}
+
+dns::Name reverseName(const IpAddress& addr) {
+  const IpAddress a = addr.unmapped();
+  std::string text;
+  if (a.isV4()) {
+    for (int i = 3; i >= 0; --i) text += std::to_string(a.bytes()[i]) + ".";
+    return name(text + "in-addr.arpa.");
+  }
+  static constexpr char kHex[] = "0123456789abcdef";
+  for (int i = 15; i >= 0; --i) {
+    text += kHex[a.bytes()[i] & 0xf];
+    text += '.';
+    text += kHex[a.bytes()[i] >> 4];
+    text += '.';
+  }
+  return name(text + "ip6.arpa.");
+}
+
+std::optional<dns::Name> reverseZoneFor(const IpPrefix& prefix) {
+  const IpAddress& net = prefix.network();
+  const unsigned unit = net.isV4() ? 8 : 4;
+  const unsigned parts = prefix.length() / unit;
+  if (parts == 0) return std::nullopt;
+  const dns::Name full = reverseName(net);
+  // The full name has 32/unit address labels plus in-addr.arpa / ip6.arpa.
+  const unsigned total = net.isV4() ? 4 : 32;
+  return full.stripLeft(total - parts);
+}
+
+std::optional<IpAddress> addressFromReverse(const dns::Name& n) {
+  const auto v4zone = name("in-addr.arpa."), v6zone = name("ip6.arpa.");
+  std::string text;
+  if (n.labelCount() == 6 && n.isSubdomainOf(v4zone)) {
+    for (int i = 3; i >= 0; --i) {
+      const auto l = n.label(static_cast<size_t>(i));
+      text.append(reinterpret_cast<const char*>(l.data()), l.size());
+      if (i > 0) text += '.';
+    }
+    auto a = IpAddress::parse(text);
+    // Reject forms inet_pton would not print back (leading zeros): they name no address.
+    if (a && reverseName(*a) == n) return a;
+    return std::nullopt;
+  }
+  if (n.labelCount() == 34 && n.isSubdomainOf(v6zone)) {
+    for (int i = 31; i >= 0; --i) {
+      const auto l = n.label(static_cast<size_t>(i));
+      if (l.size() != 1) return std::nullopt;
+      text += static_cast<char>(l[0]);
+      if (i % 4 == 0 && i > 0) text += ':';
+    }
+    auto a = IpAddress::parse(text);
+    if (a && reverseName(*a) == n) return a;
+  }
+  return std::nullopt;
+}
+
+std::string hostnameLabel(const IpAddress& v4) {
+  const uint8_t* b = v4.bytes();
+  return "ip-" + std::to_string(b[0]) + "-" + std::to_string(b[1]) + "-" + std::to_string(b[2]) +
+         "-" + std::to_string(b[3]);
+}
+
+std::optional<IpAddress> addressFromHostnameLabel(std::span<const uint8_t> label) {
+  std::string lower(reinterpret_cast<const char*>(label.data()), label.size());
+  for (auto& c : lower) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c);
+  if (!lower.starts_with("ip-")) return std::nullopt;
+  std::string dotted = lower.substr(3);
+  for (auto& c : dotted) {
+    if (c == '-') c = '.';
+  }
+  auto a = IpAddress::parse(dotted);
+  // Only the canonical form (no leading zeros, four parts) names an instance.
+  if (!a || !a->isV4() || hostnameLabel(*a) != lower) return std::nullopt;
+  return a;
+}
+
+}  // namespace vpcdns::server

@@ -1,0 +1,216 @@
+#include "server/snapshot.h"
+
+#include <algorithm>
+
+#include "dns/types.h"
+#include "private_zones/zone.h"
+#include "private_zones/zone_file.h"
+#include "server/local_zones.h"
+
+namespace vpcdns::server {
+
+namespace {
+
+using Errors = std::vector<std::string>;
+
+std::string where(const config::Config& c, const config::ZoneSpec& z) {
+  return c.source + ":" + std::to_string(z.line) + ":" + std::to_string(z.column) + ": zone " +
+         z.name.toText() + ": ";
+}
+
+std::string resolvePath(const config::Config& c, const std::string& file) {
+  if (file.starts_with("/") || c.base_dir.empty()) return file;
+  return c.base_dir + "/" + file;
+}
+
+std::shared_ptr<const private_zones::Zone> loadZone(const config::Config& c,
+                                                    const config::ZoneSpec& z, Errors& errors) {
+  std::vector<dns::Record> records = z.records;
+  if (!z.file.empty()) {
+    private_zones::ZoneFileOptions opts;
+    opts.origin = z.name;
+    auto parsed = private_zones::parseZoneFile(resolvePath(c, z.file), opts);
+    if (!parsed) {
+      errors.push_back(parsed.error().toString());
+      return nullptr;
+    }
+    records = std::move(parsed).value();
+  } else {
+    // Inline zones get their SOA and NS made up, as Route 53 does for a new hosted zone.
+    const bool has_soa = std::any_of(records.begin(), records.end(), [&](const dns::Record& r) {
+      return r.type == dns::rrtype::kSOA && r.name == z.name;
+    });
+    if (!has_soa) {
+      auto apex = syntheticApex(z.name);
+      records.insert(records.begin(), apex.begin(), apex.end());
+    }
+  }
+  auto zone = private_zones::Zone::build(z.name, std::move(records));
+  if (!zone) {
+    errors.push_back(where(c, z) + zone.error());
+    return nullptr;
+  }
+  return *zone;
+}
+
+bool inCidrs(const config::Vpc& vpc, const IpAddress& a) {
+  return std::any_of(vpc.cidrs.begin(), vpc.cidrs.end(),
+                     [&](const IpPrefix& p) { return p.contains(a); });
+}
+
+// PTRs for the A/AAAA records of the VPC's `ptr: true` zones that fall inside its CIDRs, grouped
+// into one reverse zone per CIDR (RFC 6303 zones hold what lies outside).
+void addReverseZones(const config::Config& c,
+                     const std::vector<std::shared_ptr<const private_zones::Zone>>& all,
+                     const config::Vpc& vpc, View& view, Errors& errors) {
+  std::vector<LocalZoneData> reverse;
+  for (const auto& cidr : vpc.cidrs) {
+    if (auto origin = reverseZoneFor(cidr)) reverse.push_back({*origin, syntheticApex(*origin)});
+  }
+  for (size_t i = 0; i < c.zones.size(); ++i) {
+    const auto& spec = c.zones[i];
+    if (!spec.ptr || !all[i]) continue;
+    if (std::find(spec.vpcs.begin(), spec.vpcs.end(), vpc.id) == spec.vpcs.end()) continue;
+    for (const auto& r : all[i]->records()) {
+      std::optional<IpAddress> addr;
+      if (const auto* a = std::get_if<dns::RdataA>(&r.rdata)) {
+        sockaddr_in sa{};
+        sa.sin_family = AF_INET;
+        std::copy(a->addr.begin(), a->addr.end(), reinterpret_cast<uint8_t*>(&sa.sin_addr));
+        addr = IpAddress::fromSockaddr(reinterpret_cast<const sockaddr*>(&sa));
+      } else if (const auto* a6 = std::get_if<dns::RdataAAAA>(&r.rdata)) {
+        sockaddr_in6 sa{};
+        sa.sin6_family = AF_INET6;
+        std::copy(a6->addr.begin(), a6->addr.end(), sa.sin6_addr.s6_addr);
+        addr = IpAddress::fromSockaddr(reinterpret_cast<const sockaddr*>(&sa));
+      }
+      const bool wildcard =
+          r.name.labelCount() > 0 && r.name.label(0).size() == 1 && r.name.label(0)[0] == '*';
+      if (!addr || wildcard || !inCidrs(vpc, *addr)) continue;
+      const dns::Name rev = reverseName(*addr);
+      for (auto& z : reverse) {
+        if (rev.isSubdomainOf(z.origin)) {
+          z.records.push_back(
+              {rev, dns::rrtype::kPTR, dns::rrclass::kIN, r.ttl, dns::RdataName{r.name}});
+          break;
+        }
+      }
+    }
+  }
+  for (auto& z : reverse) {
+    auto zone = private_zones::Zone::build(z.origin, std::move(z.records));
+    if (!zone) {
+      errors.push_back(c.source + ": VPC '" + vpc.id + "': reverse zone " + z.origin.toText() +
+                       ": " + zone.error());
+      continue;
+    }
+    PolicyEntry e;
+    e.kind = PolicyEntry::Kind::kLocalZone;
+    e.zone = zone->get();
+    if (vpc.hostnames) e.hostnames = &*vpc.hostnames;
+    e.vpc = &vpc;
+    view.local_zones.push_back(*zone);
+    view.table.set(z.origin, e);
+  }
+}
+
+void addBuiltinZones(View& view, Errors& errors) {
+  for (auto& z : builtinLocalZones()) {
+    auto zone = private_zones::Zone::build(z.origin, std::move(z.records));
+    if (!zone) {
+      errors.push_back("built-in zone " + z.origin.toText() + ": " + zone.error());
+      continue;
+    }
+    PolicyEntry e;
+    e.kind = PolicyEntry::Kind::kLocalZone;
+    e.zone = zone->get();
+    view.local_zones.push_back(*zone);
+    view.table.set(z.origin, e);
+  }
+}
+
+void addHostnames(const config::Vpc& vpc, View& view, Errors& errors) {
+  if (!vpc.hostnames) return;
+  auto zone = private_zones::Zone::build(*vpc.hostnames, syntheticApex(*vpc.hostnames));
+  if (!zone) {
+    errors.push_back("VPC '" + vpc.id + "': hostnames zone: " + zone.error());
+    return;
+  }
+  PolicyEntry e;
+  e.kind = PolicyEntry::Kind::kHostnames;
+  e.zone = zone->get();
+  e.hostnames = &*vpc.hostnames;
+  e.vpc = &vpc;
+  view.local_zones.push_back(*zone);
+  view.table.set(*vpc.hostnames, e);
+}
+
+// Order of set() calls is precedence on exact ties: built-in < reverse/hostnames < private zone.
+View buildView(const config::Config& c,
+               const std::vector<std::shared_ptr<const private_zones::Zone>>& all,
+               const config::Vpc* vpc, Errors& errors) {
+  View view;
+  view.vpc = vpc;
+  if (vpc == nullptr || vpc->local_zones) addBuiltinZones(view, errors);
+  if (vpc == nullptr) return view;
+  addReverseZones(c, all, *vpc, view, errors);
+  addHostnames(*vpc, view, errors);
+  for (size_t i = 0; i < c.zones.size(); ++i) {
+    const auto& spec = c.zones[i];
+    if (!all[i] || std::find(spec.vpcs.begin(), spec.vpcs.end(), vpc->id) == spec.vpcs.end()) {
+      continue;
+    }
+    PolicyEntry e;
+    e.kind = PolicyEntry::Kind::kPrivateZone;
+    e.zone = all[i].get();
+    e.vpc = vpc;
+    view.table.set(spec.name, e);
+  }
+  return view;
+}
+
+}  // namespace
+
+const View* Snapshot::viewFor(const IpAddress& source, size_t listener_index) const {
+  if (listener_index < listener_view.size() && listener_view[listener_index] >= 0) {
+    return &views[static_cast<size_t>(listener_view[listener_index])];
+  }
+  const IpAddress ip = source.unmapped();
+  const View* best = nullptr;
+  int best_len = -1;
+  for (size_t i = 0; i + 1 < views.size(); ++i) {
+    for (const auto& p : config->vpcs[i].cidrs) {
+      if (static_cast<int>(p.length()) > best_len && p.contains(ip)) {
+        best = &views[i];
+        best_len = static_cast<int>(p.length());
+      }
+    }
+  }
+  if (best != nullptr) return best;
+  const auto& allow = config->server.allow;
+  const bool allowed =
+      std::any_of(allow.begin(), allow.end(), [&](const IpPrefix& p) { return p.contains(ip); });
+  return allowed ? &defaultView() : nullptr;
+}
+
+Result<std::shared_ptr<const Snapshot>, std::vector<std::string>> buildSnapshot(
+    std::shared_ptr<const config::Config> config) {
+  auto s = std::make_shared<Snapshot>();
+  s->config = config;
+  Errors errors;
+  for (const auto& spec : config->zones) s->zones.push_back(loadZone(*config, spec, errors));
+  for (const auto& vpc : config->vpcs)
+    s->views.push_back(buildView(*config, s->zones, &vpc, errors));
+  s->views.push_back(buildView(*config, s->zones, nullptr, errors));
+  for (const auto& l : config->server.listen) {
+    int index = -1;
+    for (size_t i = 0; i < config->vpcs.size(); ++i) {
+      if (config->vpcs[i].id == l.vpc) index = static_cast<int>(i);
+    }
+    s->listener_view.push_back(index);
+  }
+  if (!errors.empty()) return fail(std::move(errors));
+  return std::shared_ptr<const Snapshot>(std::move(s));
+}
+
+}  // namespace vpcdns::server

@@ -1,0 +1,44 @@
+// Snapshot: everything a query needs that comes from the configuration, built once per config
+// load (start-up, SIGHUP) off the query path: the config itself, the loaded private zones, and
+// one view per VPC (its policy table and local zones), plus the default view for admitted
+// clients that belong to no VPC.
+//
+// Immutable once built; workers hold a shared_ptr to the snapshot they serve with, and a reload
+// hands each worker the new one on its own thread (no lock on the query path).
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/net.h"
+#include "common/result.h"
+#include "config/config.h"
+#include "server/policy.h"
+
+namespace vpcdns::server {
+
+struct View {
+  const config::Vpc* vpc = nullptr;  // nullptr: the default view (no private zones)
+  PolicyTable table;
+  std::vector<std::shared_ptr<const private_zones::Zone>> local_zones;  // owned here
+};
+
+struct Snapshot {
+  std::shared_ptr<const config::Config> config;
+  std::vector<std::shared_ptr<const private_zones::Zone>> zones;  // config->zones, in order
+  std::vector<View> views;         // views[i] is config->vpcs[i]; the last is the default view
+  std::vector<int> listener_view;  // per listener: its bound VPC's view, or -1
+
+  // The view a client belongs to: its listener's VPC, else the VPC whose CIDRs match its source
+  // most specifically, else the default view if `allow` admits it, else nullptr (REFUSED).
+  const View* viewFor(const IpAddress& source, size_t listener_index) const;
+  const View& defaultView() const { return views.back(); }
+};
+
+// Loads zone files and builds the views. Errors are complete lines for the log, each naming
+// file:line:column (a zone file's own position, or the zone's entry in the config).
+Result<std::shared_ptr<const Snapshot>, std::vector<std::string>> buildSnapshot(
+    std::shared_ptr<const config::Config> config);
+
+}  // namespace vpcdns::server
