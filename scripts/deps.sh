@@ -6,10 +6,10 @@ set -euo pipefail
 
 packages=(cmake ninja-build g++ pkg-config
           libuv1-dev libc-ares-dev libyaml-cpp-dev libspdlog-dev libfmt-dev
-          libgtest-dev libgmock-dev libbenchmark-dev
-          dnsutils knot-dnsutils)
+          libgtest-dev libgmock-dev libbenchmark-dev libssl-dev
+          dnsutils knot-dnsutils dnsperf)
 if [[ "${1:-}" == "--ci" ]]; then
-  packages+=(clang libclang-rt-14-dev dnsperf unbound)
+  packages+=(clang libclang-rt-14-dev unbound)
 fi
 
 missing=()

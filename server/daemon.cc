@@ -5,6 +5,7 @@
 #include <unistd.h>
 #include <uv.h>
 
+#include <algorithm>
 #include <thread>
 #include <utility>
 
@@ -19,8 +20,8 @@ unsigned workerCount(const config::Config& config) {
 }
 
 Daemon::Daemon(std::shared_ptr<const Snapshot> snapshot, std::string config_file)
-    : snapshot_(std::move(snapshot)),
-      config_(snapshot_->config),
+    : holder_(snapshot),
+      config_(snapshot->config),
       config_file_(std::move(config_file)),
       nworkers_(workerCount(*config_)) {}
 
@@ -43,10 +44,18 @@ void Daemon::reload() {
                   built.error().size());
     return;
   }
-  snapshot_ = *built;
-  for (auto& w : workers_) w->setSnapshot(snapshot_);
-  spdlog::info("reloaded {}: {} zone(s), {} VPC(s)", config_file_, snapshot_->zones.size(),
-               snapshot_->config->vpcs.size());
+  const auto& fresh = *built;
+  const auto& was = config_->server.listen;
+  const auto& now = fresh->config->server.listen;
+  const bool same_listeners = was.size() == now.size() &&
+                              std::equal(was.begin(), was.end(), now.begin(),
+                                         [](auto& a, auto& b) { return a.address == b.address; });
+  if (!same_listeners || workerCount(*fresh->config) != nworkers_) {
+    spdlog::warn("reload: listener and worker changes take effect after a restart");
+  }
+  holder_.publish(fresh);
+  spdlog::info("reloaded {}: {} zone(s), {} VPC(s)", config_file_, fresh->zones.size(),
+               fresh->config->vpcs.size());
 }
 
 Daemon::~Daemon() {
@@ -86,7 +95,7 @@ int Daemon::run() {
   signal(SIGPIPE, SIG_IGN);  // a client closing mid-write is handled by the write callback
 
   for (unsigned w = 0; w < nworkers_; ++w) {
-    workers_.push_back(std::make_unique<Worker>(w, snapshot_, std::move(fds_[w])));
+    workers_.push_back(std::make_unique<Worker>(w, holder_, std::move(fds_[w])));
     fds_[w].clear();  // owned by the worker now
   }
   for (auto& w : workers_) w->start();

@@ -1,8 +1,9 @@
 // Daemon: owns the workers and runs the main thread's loop, which does nothing but wait for
 // signals. SIGTERM and SIGINT stop it gracefully: listeners close, replies being written finish,
 // worker threads end, run() returns. SIGHUP re-reads the config file and the zone files and, if
-// all of it is valid, hands every worker the new snapshot; otherwise it logs every error
-// (file:line:column) and keeps serving the old one. Listener and worker changes need a restart.
+// all of it is valid, publishes the new snapshot, which every worker serves from its next query;
+// otherwise it logs every error (file:line:column) and keeps serving the old one. Listener and
+// worker changes need a restart.
 //
 // Thread affinity: every method on the main thread.
 #pragma once
@@ -33,7 +34,7 @@ class Daemon {
  private:
   void reload();
 
-  std::shared_ptr<const Snapshot> snapshot_;
+  SnapshotHolder holder_;
   std::shared_ptr<const config::Config> config_;
   std::string config_file_;
   unsigned nworkers_ = 1;

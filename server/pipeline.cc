@@ -24,6 +24,17 @@ dns::Header replyHeader(const dns::Header& q, uint16_t rcode) {
 
 Pipeline::Pipeline(std::shared_ptr<const Snapshot> snapshot) : snapshot_(std::move(snapshot)) {}
 
+Pipeline::Pipeline(const SnapshotHolder& holder)
+    : holder_(&holder), generation_(holder.generation()), snapshot_(holder.current()) {}
+
+void Pipeline::refreshSnapshot() {
+  if (holder_ == nullptr) return;
+  const uint64_t g = holder_->generation();
+  if (g == generation_) return;
+  generation_ = g;
+  snapshot_ = holder_->current();
+}
+
 void Pipeline::addStage(std::unique_ptr<Stage> stage) {
   stages_.push_back(std::move(stage));
 }
@@ -56,6 +67,7 @@ size_t Pipeline::replyError(std::span<const uint8_t> packet, uint16_t rcode,
 size_t Pipeline::handle(std::span<const uint8_t> packet, const ClientInfo& client,
                         std::span<uint8_t> out) {
   ++stats_.queries;
+  refreshSnapshot();
   auto header = dns::parseHeader(packet);
   if (!header || header->qr) {  // unreadable, or a response: answering it could start a loop
     ++stats_.dropped;

@@ -70,10 +70,11 @@ class Stage {
 
 class Pipeline {
  public:
+  // A fixed snapshot (tests).
   explicit Pipeline(std::shared_ptr<const Snapshot> snapshot);
+  // Follows what `holder` publishes (reloads, updates) from the next query on.
+  explicit Pipeline(const SnapshotHolder& holder);
 
-  // Serve with `snapshot` from the next query on (after a reload).
-  void setSnapshot(std::shared_ptr<const Snapshot> snapshot) { snapshot_ = std::move(snapshot); }
   const std::shared_ptr<const Snapshot>& snapshot() const { return snapshot_; }
 
   // Appends a stage; stages run in the order added.
@@ -90,6 +91,10 @@ class Pipeline {
   size_t replyError(std::span<const uint8_t> packet, uint16_t rcode, std::span<uint8_t> out);
   size_t sizeLimit(const dns::QueryView& q, const ClientInfo& client, size_t out_size) const;
 
+  void refreshSnapshot();
+
+  const SnapshotHolder* holder_ = nullptr;
+  uint64_t generation_ = 0;
   std::shared_ptr<const Snapshot> snapshot_;
   std::vector<std::unique_ptr<Stage>> stages_;
   PipelineStats stats_;

@@ -7,7 +7,9 @@
 // hands each worker the new one on its own thread (no lock on the query path).
 #pragma once
 
+#include <atomic>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -34,6 +36,31 @@ struct Snapshot {
   // most specifically, else the default view if `allow` admits it, else nullptr (REFUSED).
   const View* viewFor(const IpAddress& source, size_t listener_index) const;
   const View& defaultView() const { return views.back(); }
+};
+
+// Publishes snapshots to the workers with no lock on the query path: a worker compares the
+// generation (one atomic load per query) and copies the pointer under the mutex only when it
+// changed, so a published snapshot serves the next query on every worker.
+// Thread-safe.
+class SnapshotHolder {
+ public:
+  explicit SnapshotHolder(std::shared_ptr<const Snapshot> snapshot)
+      : snapshot_(std::move(snapshot)) {}
+  void publish(std::shared_ptr<const Snapshot> snapshot) {
+    std::lock_guard lock(mu_);
+    snapshot_ = std::move(snapshot);
+    generation_.fetch_add(1, std::memory_order_release);
+  }
+  std::shared_ptr<const Snapshot> current() const {
+    std::lock_guard lock(mu_);
+    return snapshot_;
+  }
+  uint64_t generation() const { return generation_.load(std::memory_order_acquire); }
+
+ private:
+  mutable std::mutex mu_;
+  std::shared_ptr<const Snapshot> snapshot_;
+  std::atomic<uint64_t> generation_{1};
 };
 
 // Loads zone files and builds the views. Errors are complete lines for the log, each naming

@@ -9,10 +9,10 @@
 
 namespace vpcdns::server {
 
-Worker::Worker(size_t index, std::shared_ptr<const Snapshot> snapshot, std::vector<ListenerFds> fds)
+Worker::Worker(size_t index, const SnapshotHolder& holder, std::vector<ListenerFds> fds)
     : index_(index),
-      config_(snapshot->config),
-      pipeline_(snapshot),
+      config_(holder.current()->config),
+      pipeline_(holder),
       thread_("worker-" + std::to_string(index)) {
   pipeline_.addStage(std::make_unique<ZoneStage>());
   for (size_t i = 0; i < fds.size(); ++i) {
@@ -46,14 +46,6 @@ void Worker::stop() {
 }
 void Worker::join() {
   thread_.join();
-}
-
-}  // namespace vpcdns::server
-
-namespace vpcdns::server {
-
-void Worker::setSnapshot(std::shared_ptr<const Snapshot> snapshot) {
-  thread_.post([this, s = std::move(snapshot)]() mutable { pipeline_.setSnapshot(std::move(s)); });
 }
 
 }  // namespace vpcdns::server

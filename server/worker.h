@@ -24,13 +24,12 @@ struct ListenerFds {
 class Worker {
  public:
   // Takes ownership of the fds (one pair per config listener, in order).
-  Worker(size_t index, std::shared_ptr<const Snapshot> snapshot, std::vector<ListenerFds> fds);
+  // `holder` must outlive the worker; its current snapshot's config sets listeners and limits.
+  Worker(size_t index, const SnapshotHolder& holder, std::vector<ListenerFds> fds);
   ~Worker();
 
   void start();
   void stop();  // asynchronous; join() waits
-  // Hands the worker a new snapshot; it serves with it from its next query (asynchronous).
-  void setSnapshot(std::shared_ptr<const Snapshot> snapshot);
   void join();
 
   // Valid after join().

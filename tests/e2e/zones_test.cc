@@ -314,3 +314,41 @@ TEST(ZonesConfig, CheckConfigReportsZoneFileErrorsWithPosition) {
 
 }  // namespace
 }  // namespace vpcdns::test
+
+namespace vpcdns::test {
+namespace {
+
+// SIGHUP while dnsperf sends a steady load from vpc-a: every query is answered, and the reloaded
+// data serves afterwards.
+TEST_F(ZonesTest, ReloadUnderLoadLosesNoQuery) {
+  const std::string queries = daemon_->dir() + "/queries.txt";
+  {
+    std::ofstream q(queries);
+    for (int i = 0; i < 200; ++i) {
+      q << (i % 2 ? "db.corp.internal A\n" : "app.corp.internal A\n");
+    }
+  }
+  RunResult perf;
+  std::thread load([&] {
+    perf = runCommand({"dnsperf", "-s", addr_, "-p", std::to_string(kPort), "-a", kVpcA, "-d",
+                       queries, "-l", "4", "-Q", "3000", "-q", "50", "-t", "2"},
+                      std::chrono::seconds(30));
+  });
+  for (int i = 0; i < 8; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    daemon_->writeFile("corp.zone",
+                       std::string(kCorpZone) + "gen IN TXT \"" + std::to_string(i) + "\"\n");
+    daemon_->signal(SIGHUP);
+  }
+  load.join();
+  EXPECT_EQ(perf.exit_code, 0) << perf.err;
+  EXPECT_NE(perf.out.find("Queries lost:         0 (0.00%)"), std::string::npos) << perf.out;
+  EXPECT_NE(perf.out.find("NOERROR"), std::string::npos) << perf.out;
+  EXPECT_EQ(perf.out.find("SERVFAIL"), std::string::npos) << perf.out;
+  const auto m = ask(kVpcA, "gen.corp.internal.", dns::rrtype::kTXT);
+  ASSERT_EQ(m.answer.size(), 1u) << daemon_->stderrText();
+  EXPECT_EQ(rdataText(m.answer[0]), "\"7\"");
+}
+
+}  // namespace
+}  // namespace vpcdns::test
