@@ -26,10 +26,10 @@ std::shared_ptr<const Zone> zoneWith(size_t n) {
   records.push_back({origin, rrtype::kSOA, dns::rrclass::kIN, 300,
                      dns::RdataSoa{mustName("ns1.example."), mustName("hostmaster.example."), 1,
                                    7200, 3600, 1209600, 300}});
-  records.push_back({origin, rrtype::kNS, dns::rrclass::kIN, 300,
-                     dns::RdataName{mustName("ns1.example.")}});
-  records.push_back({mustName("*.w.example."), rrtype::kA, dns::rrclass::kIN, 300,
-                     dns::RdataA{{192, 0, 2, 1}}});
+  records.push_back(
+      {origin, rrtype::kNS, dns::rrclass::kIN, 300, dns::RdataName{mustName("ns1.example.")}});
+  records.push_back(
+      {mustName("*.w.example."), rrtype::kA, dns::rrclass::kIN, 300, dns::RdataA{{192, 0, 2, 1}}});
   records.push_back({mustName("alias.example."), rrtype::kCNAME, dns::rrclass::kIN, 300,
                      dns::RdataName{mustName("host0.example.")}});
   for (size_t i = 0; i < n; ++i) {

@@ -47,14 +47,29 @@ struct Vpc {
   bool local_zones = true;             // localhost and the RFC 6303 reverse zones
 };
 
+// Dynamic updates (RFC 2136) a zone accepts: signed with one of `keys` (TSIG), from `allow`.
+struct UpdatePolicy {
+  std::vector<std::string> keys;  // names in Config::tsig_keys (as written)
+  std::vector<IpPrefix> allow;
+};
+
+// A TSIG key (README "tsig_keys"), as nsupdate's `-y` or key file gives it.
+struct TsigKeySpec {
+  dns::Name name;
+  std::string name_text;  // as written, for references
+  dns::Name algorithm;    // hmac-sha256. by default
+  std::vector<uint8_t> secret;
+};
+
 // A private zone (README "zones"): from a master file or inline records.
 struct ZoneSpec {
   dns::Name name;
-  std::vector<std::string> vpcs;     // ids of the VPCs it answers
-  std::string file;                  // as written; relative to Config::base_dir
-  std::vector<dns::Record> records;  // inline records (with `file`, none)
-  bool ptr = false;                  // synthesize PTRs for its addresses in the VPCs' CIDRs
-  int line = 0;                      // where the zone is declared (1-based), for errors
+  std::vector<std::string> vpcs;       // ids of the VPCs it answers
+  std::string file;                    // as written; relative to Config::base_dir
+  std::vector<dns::Record> records;    // inline records (with `file`, none)
+  bool ptr = false;                    // synthesize PTRs for its addresses in the VPCs' CIDRs
+  std::optional<UpdatePolicy> update;  // accepts RFC 2136 updates (file zones only)
+  int line = 0;                        // where the zone is declared (1-based), for errors
   int column = 0;
 };
 
@@ -65,7 +80,9 @@ struct Config {
   LoggingSection logging;
   std::vector<Vpc> vpcs;
   std::vector<ZoneSpec> zones;
+  std::vector<TsigKeySpec> tsig_keys;
 
+  const TsigKeySpec* findKey(std::string_view name) const;
   const Vpc* findVpc(std::string_view id) const;
 };
 

@@ -51,12 +51,14 @@ class Reader {
     std::string id;
   };
   std::vector<VpcRef>& vpcRefs() { return vpc_refs_; }
+  std::vector<VpcRef>& keyRefs() { return key_refs_; }  // TSIG key names
   std::vector<ConfigError> takeErrors() { return std::move(errors_); }
 
  private:
   std::string file_;
   std::vector<ConfigError> errors_;
   std::vector<VpcRef> vpc_refs_;
+  std::vector<VpcRef> key_refs_;
 };
 
 // What a node holds, for "got ...": "a map", "a list", "an empty value" or the quoted scalar.

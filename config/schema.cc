@@ -157,6 +157,7 @@ constexpr Field<Config> kTopFields[] = {
     {"logging", sectionField<&Config::logging, kLoggingFields>},
     {"vpcs", readVpcs},
     {"zones", readZones},
+    {"tsig_keys", readTsigKeys},
 };
 
 }  // namespace

@@ -15,6 +15,7 @@ Config defaultConfig(const std::string& source);
 // The `vpcs` and `zones` sections (schema_zones.cc).
 void readVpcs(Reader& r, const Value& v, Config& out);
 void readZones(Reader& r, const Value& v, Config& out);
+void readTsigKeys(Reader& r, const Value& v, Config& out);
 // Ids that are referred to must be declared; each VPC id once.
 void checkVpcRefs(Reader& r, const Config& c);
 // An id of letters, digits, '.', '_' or '-'; reports an error and returns nullopt otherwise.

@@ -3,6 +3,7 @@
 
 #include "config/schema.h"
 #include "dns/rdata.h"
+#include "dns/tsig.h"
 #include "dns/types.h"
 
 namespace vpcdns::config::detail {
@@ -67,6 +68,8 @@ struct ZoneEntry {
   std::vector<Value> record_values;
   Value records_value;
   bool has_records = false;
+  bool has_file = false;  // `file` is given (a bad value is reported on its own)
+  Value update_value;
 };
 
 void readZoneName(Reader& r, const Value& v, ZoneEntry& z) {
@@ -86,6 +89,7 @@ void readZoneVpcs(Reader& r, const Value& v, ZoneEntry& z) {
 }
 
 void readZoneFile(Reader& r, const Value& v, ZoneEntry& z) {
+  z.has_file = true;
   if (auto f = readScalar(r, v, "a file name")) {
     if (f->empty()) return r.expected(v, "a file name");
     z.spec.file = *f;
@@ -107,9 +111,38 @@ void readZoneRecords(Reader& r, const Value& v, ZoneEntry& z) {
            [&](const Value& item) { z.record_values.push_back(item); });
 }
 
+void readUpdateKeys(Reader& r, const Value& v, UpdatePolicy& u) {
+  readList(r, v, "a list of TSIG key names", [&](const Value& item) {
+    if (auto k = readScalar(r, item, "a TSIG key name")) {
+      u.keys.push_back(*k);
+      r.keyRefs().push_back({item.mark, item.path, *k});
+    }
+  });
+}
+
+void readUpdateAllow(Reader& r, const Value& v, UpdatePolicy& u) {
+  readList(r, v, "a list of address prefixes", [&](const Value& item) {
+    if (auto p = readPrefix(r, item)) u.allow.push_back(*p);
+  });
+}
+
+constexpr Field<UpdatePolicy> kUpdateFields[] = {
+    {"keys", readUpdateKeys, true},
+    {"allow", readUpdateAllow, true},
+};
+
+void readZoneUpdate(Reader& r, const Value& v, ZoneEntry& z) {
+  UpdatePolicy u;
+  readMap<UpdatePolicy>(r, v, kUpdateFields, u);
+  if (u.keys.empty()) return r.error(v, "updates need at least one TSIG key (keys: [...])");
+  z.spec.update = std::move(u);
+  z.update_value = v;
+}
+
 constexpr Field<ZoneEntry> kZoneFields[] = {
     {"name", readZoneName, true}, {"vpcs", readZoneVpcs}, {"file", readZoneFile},
     {"ttl", readZoneTtl},         {"ptr", readZonePtr},   {"records", readZoneRecords},
+    {"update", readZoneUpdate},
 };
 
 // One inline record: {name, type, ttl, values}; names are relative to the zone.
@@ -119,6 +152,7 @@ struct InlineRecord {
   std::optional<uint16_t> type;
   uint32_t ttl = 0;
   std::vector<Value> values;
+  bool values_read = false;  // `values` is a scalar or a list (else it was reported already)
 };
 
 void readRecordName(Reader& r, const Value& v, InlineRecord& rec) {
@@ -156,12 +190,13 @@ void readRecordTtl(Reader& r, const Value& v, InlineRecord& rec) {
 }
 
 void readRecordValues(Reader& r, const Value& v, InlineRecord& rec) {
+  rec.values_read = true;
   if (v.node.IsScalar()) {
     rec.values.push_back(v);
     return;
   }
-  readList(r, v, "a list of record data in zone-file form",
-           [&](const Value& item) { rec.values.push_back(item); });
+  rec.values_read = readList(r, v, "a list of record data in zone-file form",
+                             [&](const Value& item) { rec.values.push_back(item); });
 }
 
 constexpr Field<InlineRecord> kRecordFields[] = {
@@ -178,7 +213,10 @@ void readInlineRecords(Reader& r, ZoneEntry& z) {
     rec.ttl = z.ttl;
     readMap<InlineRecord>(r, item, kRecordFields, rec);
     if (!rec.owner || !rec.type) continue;
-    if (rec.values.empty()) r.error(item, "a record needs at least one value");
+    // Only for `values: []`: a missing or malformed `values` has its own error.
+    if (rec.values_read && rec.values.empty()) {
+      r.error(item, "a record needs at least one value");
+    }
     for (const Value& value : rec.values) {
       auto text = readScalar(r, value, "record data in zone-file form");
       if (!text) continue;
@@ -199,8 +237,11 @@ void addZone(Reader& r, const Value& item, Config& out) {
   z.spec.column = item.mark.column + 1;
   readMap<ZoneEntry>(r, item, kZoneFields, z);
   if (!z.has_name) return;
-  if (z.spec.file.empty() == !z.has_records) {
+  if (z.has_file == z.has_records) {
     return r.error(item, "a zone needs exactly one of 'file' or 'records'");
+  }
+  if (z.spec.update && z.spec.file.empty()) {
+    return r.error(z.update_value, "updates are written back to the zone's file: use 'file'");
   }
   readInlineRecords(r, z);
   out.zones.push_back(std::move(z.spec));
@@ -227,7 +268,51 @@ void checkZoneOverlap(Reader& r, const Value& v, const Config& c) {
   }
 }
 
+// ---- tsig_keys ---------------------------------------------------------------------------------
+
+constexpr std::string_view kAlgorithms[] = {"hmac-sha256", "hmac-sha512", "hmac-sha384",
+                                            "hmac-sha224", "hmac-sha1"};
+
+void readKeyName(Reader& r, const Value& v, TsigKeySpec& k) {
+  if (auto d = readDomain(r, v)) {
+    k.name = *d;
+    k.name_text = v.node.as<std::string>();
+  }
+}
+
+void readKeyAlgorithm(Reader& r, const Value& v, TsigKeySpec& k) {
+  if (auto a = readChoice(r, v, kAlgorithms)) k.algorithm = *dns::Name::fromText(*a + ".");
+}
+
+void readKeySecret(Reader& r, const Value& v, TsigKeySpec& k) {
+  constexpr std::string_view kWhat = "a base64 secret (as in a BIND key file)";
+  auto text = readScalar(r, v, kWhat);
+  if (!text) return;
+  auto secret = dns::base64Decode(*text);
+  if (!secret || secret->empty()) return r.expected(v, kWhat);
+  k.secret = std::move(*secret);
+}
+
+constexpr Field<TsigKeySpec> kKeyFields[] = {
+    {"name", readKeyName, true},
+    {"algorithm", readKeyAlgorithm},
+    {"secret", readKeySecret, true},
+};
+
 }  // namespace
+
+void readTsigKeys(Reader& r, const Value& v, Config& out) {
+  readList(r, v, "a list of TSIG keys (- name: ..., secret: ...)", [&](const Value& item) {
+    TsigKeySpec k;
+    k.algorithm = *dns::Name::fromText("hmac-sha256.");
+    readMap<TsigKeySpec>(r, item, kKeyFields, k);
+    if (k.name_text.empty() || k.secret.empty()) return;
+    if (out.findKey(k.name_text) != nullptr) {
+      return r.error(item, "duplicate TSIG key '" + k.name_text + "'");
+    }
+    out.tsig_keys.push_back(std::move(k));
+  });
+}
 
 void readVpcs(Reader& r, const Value& v, Config& out) {
   readList(r, v, "a list of VPCs (- id: ..., cidrs: [...])", [&](const Value& item) {
@@ -248,6 +333,11 @@ void readZones(Reader& r, const Value& v, Config& out) {
 }
 
 void checkVpcRefs(Reader& r, const Config& c) {
+  for (const auto& ref : r.keyRefs()) {
+    if (c.findKey(ref.id) == nullptr) {
+      r.error(ref.mark, ref.path, "unknown TSIG key '" + ref.id + "' (declare it under tsig_keys)");
+    }
+  }
   for (const auto& ref : r.vpcRefs()) {
     if (c.findVpc(ref.id) == nullptr) {
       r.error(ref.mark, ref.path, "unknown VPC '" + ref.id + "' (declare it under vpcs)");
@@ -258,6 +348,13 @@ void checkVpcRefs(Reader& r, const Config& c) {
 }  // namespace vpcdns::config::detail
 
 namespace vpcdns::config {
+
+const TsigKeySpec* Config::findKey(std::string_view name) const {
+  for (const auto& k : tsig_keys) {
+    if (k.name_text == name) return &k;
+  }
+  return nullptr;
+}
 
 const Vpc* Config::findVpc(std::string_view id) const {
   for (const auto& v : vpcs) {

@@ -206,7 +206,8 @@ bool MessageWriter::addRRset(Section section, std::span<const Record> rrset, con
   bool ok = counts_[idx] + rrset.size() <= 0xFFFF;
   for (size_t i = 0; ok && i < rrset.size(); ++i) {
     const Record& r = rrset[i];
-    ok = writeName(owner != nullptr ? *owner : r.name, true) && put16(r.type) && put16(r.cls) && put32(r.ttl) && writeRdata(r);
+    ok = writeName(owner != nullptr ? *owner : r.name, true) && put16(r.type) && put16(r.cls) &&
+         put32(r.ttl) && writeRdata(r);
   }
   if (!ok) {
     // RRset-atomic: no partial RRset ever reaches the wire (RFC 2181 §9).

@@ -112,9 +112,9 @@ class Zone {
 
  private:
   struct Node {
-    std::vector<RRset> rrsets;          // sorted by type; empty for an empty non-terminal
-    const Node* cut = nullptr;          // the highest zone cut at or above this node (not apex)
-    std::vector<const RRset*> glue;     // for a cut: its NS targets' in-zone addresses
+    std::vector<RRset> rrsets;       // sorted by type; empty for an empty non-terminal
+    const Node* cut = nullptr;       // the highest zone cut at or above this node (not apex)
+    std::vector<const RRset*> glue;  // for a cut: its NS targets' in-zone addresses
     const RRset* find(uint16_t type) const;
   };
   struct SeededHash {

@@ -101,8 +101,9 @@ class Lexer {
       }
     }
     if (depth_ > 0) {
-      return fail(Failure{here(), "unbalanced parentheses (opened at " + std::to_string(open_.line) +
-                                      ":" + std::to_string(open_.column) + ")"});
+      return fail(Failure{here(), "unbalanced parentheses (opened at " +
+                                      std::to_string(open_.line) + ":" +
+                                      std::to_string(open_.column) + ")"});
     }
     return !e.tokens.empty();
   }
@@ -201,7 +202,7 @@ const char* describe(Field f) {
 std::span<const Field> schema(uint16_t type) {
   using F = Field;
   static constexpr F kA[] = {F::kIpv4}, kAAAA[] = {F::kIpv6}, kName[] = {F::kName},
-                     kSoa[] = {F::kName,  F::kName,  F::kU32, F::kTimer,
+                     kSoa[] = {F::kName,  F::kName,  F::kU32,  F::kTimer,
                                F::kTimer, F::kTimer, F::kTimer},
                      kMx[] = {F::kU16, F::kName}, kTxt[] = {F::kString},
                      kSrv[] = {F::kU16, F::kU16, F::kU16, F::kName},
@@ -253,8 +254,7 @@ std::optional<size_t> unescapedLength(std::string_view s) {
       ++i;
     } else if (i + 1 < s.size() && !isDigit(s[i + 1])) {
       i += 2;
-    } else if (i + 3 < s.size() && isDigit(s[i + 1]) && isDigit(s[i + 2]) &&
-               isDigit(s[i + 3]) &&
+    } else if (i + 3 < s.size() && isDigit(s[i + 1]) && isDigit(s[i + 2]) && isDigit(s[i + 3]) &&
                (s[i + 1] - '0') * 100 + (s[i + 2] - '0') * 10 + (s[i + 3] - '0') <= 255) {
       i += 4;
     } else {
@@ -353,7 +353,7 @@ bool checkField(Field f, const Token& t, const Name& origin, std::string& out,
 
 // Reads a whole regular file (devices, FIFOs and directories are refused: they may never end).
 Result<std::string, std::string> readFile(const std::string& path) {
-  struct stat st{};
+  struct stat st {};
   if (::stat(path.c_str(), &st) != 0) return fail(std::string(std::strerror(errno)));
   if (!S_ISREG(st.st_mode)) return fail(std::string("not a regular file"));
   std::FILE* f = std::fopen(path.c_str(), "rb");
@@ -461,8 +461,8 @@ class FileParser {
     if (t.quoted) return error(t, std::string("expected ") + what + ", got " + quote(t));
     auto n = dns::nameFromText(t.text, scope_.origin);
     if (!n) {
-      return error(t, std::string("expected ") + what + ", got " + quote(t) + ": " +
-                          nameProblem(n.error()));
+      return error(
+          t, std::string("expected ") + what + ", got " + quote(t) + ": " + nameProblem(n.error()));
     }
     return *n;
   }
@@ -480,8 +480,8 @@ class FileParser {
     const Token& t = e.tokens[1];
     uint32_t ttl = 0;
     if (t.quoted || !parseTtl(t.text, ttl)) {
-      return error(t, "$TTL: expected a TTL (0..2147483647 seconds, or units like 1h30m), got " +
-                          quote(t));
+      return error(
+          t, "$TTL: expected a TTL (0..2147483647 seconds, or units like 1h30m), got " + quote(t));
     }
     scope_.ttl = ttl;
     return {};
@@ -499,8 +499,8 @@ class FileParser {
       inner.origin = *n;
     }
     if (depth_ >= sh_.options.max_include_depth) {
-      return error(d, "$INCLUDE nested more than " +
-                          std::to_string(sh_.options.max_include_depth) + " deep");
+      return error(d, "$INCLUDE nested more than " + std::to_string(sh_.options.max_include_depth) +
+                          " deep");
     }
     auto unescaped = unescapedLength(file.text);
     if (!unescaped || file.text.empty() || file.text.find('\0') != std::string_view::npos) {
@@ -530,7 +530,8 @@ class FileParser {
     for (size_t i = 0; i < s.size(); ++i) {
       if (s[i] == '\\' && i + 1 < s.size()) {
         if (isDigit(s[i + 1])) {  // \DDD, validated by unescapedLength()
-          out += static_cast<char>((s[i + 1] - '0') * 100 + (s[i + 2] - '0') * 10 + (s[i + 3] - '0'));
+          out +=
+              static_cast<char>((s[i + 1] - '0') * 100 + (s[i + 2] - '0') * 10 + (s[i + 3] - '0'));
           i += 3;
           continue;
         }
@@ -583,15 +584,15 @@ class FileParser {
       } else if (!t.quoted && !ttl && !t.text.empty() && isDigit(t.text[0])) {
         uint32_t v = 0;
         if (!parseTtl(t.text, v)) {
-          return error(t, "expected a TTL (0..2147483647 seconds, or units like 1h30m), got " +
-                              quote(t));
+          return error(
+              t, "expected a TTL (0..2147483647 seconds, or units like 1h30m), got " + quote(t));
         }
         ttl = v;
       } else {
         auto type = t.quoted ? std::nullopt : dns::typeFromText(t.text);
         if (!type) {
-          return error(t, "expected " + expectation(ttl.has_value(), have_class) + ", got " +
-                              quote(t));
+          return error(
+              t, "expected " + expectation(ttl.has_value(), have_class) + ", got " + quote(t));
         }
         if (*type == 0 || *type == dns::rrtype::kOPT || (*type >= 128 && *type <= 255)) {
           return error(t, "type " + dns::typeToText(*type) + " cannot appear in zone data");
@@ -619,10 +620,10 @@ class FileParser {
       return error(e.tokens[i], "RDATA longer than 65535 octets");
     }
     if (*type == dns::rrtype::kSOA) sh_.soa_minimum = std::get<dns::RdataSoa>(*rd).minimum;
-    uint32_t record_ttl = ttl                ? *ttl
-                          : scope_.ttl       ? *scope_.ttl
-                          : sh_.soa_minimum  ? *sh_.soa_minimum
-                                             : sh_.options.default_ttl;
+    uint32_t record_ttl = ttl               ? *ttl
+                          : scope_.ttl      ? *scope_.ttl
+                          : sh_.soa_minimum ? *sh_.soa_minimum
+                                            : sh_.options.default_ttl;
     sh_.records.push_back(dns::Record{*name, *type, dns::rrclass::kIN, record_ttl, std::move(*rd)});
     scope_.owner = *name;
     return {};

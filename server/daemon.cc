@@ -30,6 +30,7 @@ void Daemon::reload() {
     spdlog::info("reload: running on the embedded default config; nothing to re-read");
     return;
   }
+  auto guard = updater_.lock();  // the files are read while no update writes them
   auto loaded = config::loadFile(config_file_);
   if (!loaded) {
     for (const auto& e : loaded.error()) spdlog::error("reload: {}", e.toString());
@@ -95,7 +96,7 @@ int Daemon::run() {
   signal(SIGPIPE, SIG_IGN);  // a client closing mid-write is handled by the write callback
 
   for (unsigned w = 0; w < nworkers_; ++w) {
-    workers_.push_back(std::make_unique<Worker>(w, holder_, std::move(fds_[w])));
+    workers_.push_back(std::make_unique<Worker>(w, holder_, &updater_, std::move(fds_[w])));
     fds_[w].clear();  // owned by the worker now
   }
   for (auto& w : workers_) w->start();

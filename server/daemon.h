@@ -14,6 +14,7 @@
 
 #include "config/config.h"
 #include "server/snapshot.h"
+#include "server/updater.h"
 #include "server/worker.h"
 
 namespace vpcdns::server {
@@ -35,6 +36,7 @@ class Daemon {
   void reload();
 
   SnapshotHolder holder_;
+  Updater updater_{holder_};
   std::shared_ptr<const config::Config> config_;
   std::string config_file_;
   unsigned nworkers_ = 1;

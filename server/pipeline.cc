@@ -1,5 +1,7 @@
 #include "server/pipeline.h"
 
+#include "server/updater.h"
+
 #include <algorithm>
 #include <utility>
 
@@ -78,6 +80,9 @@ size_t Pipeline::handle(std::span<const uint8_t> packet, const ClientInfo& clien
   if (view == nullptr) {
     ++stats_.refused;
     return replyError(packet, dns::rcode::kRefused, out);
+  }
+  if (header->opcode == dns::opcode::kUpdate && updater_ != nullptr) {
+    return updater_->handle(packet, client, out);
   }
   if (header->opcode != dns::opcode::kQuery) {
     ++stats_.notimp;

@@ -28,6 +28,8 @@
 
 namespace vpcdns::server {
 
+class Updater;
+
 enum class Transport : uint8_t { kUdp, kTcp };
 
 struct ClientInfo {
@@ -77,6 +79,9 @@ class Pipeline {
 
   const std::shared_ptr<const Snapshot>& snapshot() const { return snapshot_; }
 
+  // Where UPDATE messages go (RFC 2136); without one they get NOTIMP.
+  void setUpdater(Updater* updater) { updater_ = updater; }
+
   // Appends a stage; stages run in the order added.
   void addStage(std::unique_ptr<Stage> stage);
 
@@ -94,6 +99,7 @@ class Pipeline {
   void refreshSnapshot();
 
   const SnapshotHolder* holder_ = nullptr;
+  Updater* updater_ = nullptr;
   uint64_t generation_ = 0;
   std::shared_ptr<const Snapshot> snapshot_;
   std::vector<std::unique_ptr<Stage>> stages_;

@@ -18,18 +18,13 @@ std::string where(const config::Config& c, const config::ZoneSpec& z) {
          z.name.toText() + ": ";
 }
 
-std::string resolvePath(const config::Config& c, const std::string& file) {
-  if (file.starts_with("/") || c.base_dir.empty()) return file;
-  return c.base_dir + "/" + file;
-}
-
 std::shared_ptr<const private_zones::Zone> loadZone(const config::Config& c,
                                                     const config::ZoneSpec& z, Errors& errors) {
   std::vector<dns::Record> records = z.records;
   if (!z.file.empty()) {
     private_zones::ZoneFileOptions opts;
     opts.origin = z.name;
-    auto parsed = private_zones::parseZoneFile(resolvePath(c, z.file), opts);
+    auto parsed = private_zones::parseZoneFile(zoneFilePath(c, z), opts);
     if (!parsed) {
       errors.push_back(parsed.error().toString());
       return nullptr;
@@ -65,7 +60,14 @@ void addReverseZones(const config::Config& c,
                      const config::Vpc& vpc, View& view, Errors& errors) {
   std::vector<LocalZoneData> reverse;
   for (const auto& cidr : vpc.cidrs) {
-    if (auto origin = reverseZoneFor(cidr)) reverse.push_back({*origin, syntheticApex(*origin)});
+    auto origin = reverseZoneFor(cidr);
+    // CIDRs in one /16 (say two /20s) share a reverse zone: a second copy would replace the
+    // first in the table, and the PTRs put into the first would be lost.
+    if (!origin || std::any_of(reverse.begin(), reverse.end(),
+                               [&](const LocalZoneData& z) { return z.origin == *origin; })) {
+      continue;
+    }
+    reverse.push_back({*origin, syntheticApex(*origin)});
   }
   for (size_t i = 0; i < c.zones.size(); ++i) {
     const auto& spec = c.zones[i];
@@ -88,12 +90,17 @@ void addReverseZones(const config::Config& c,
           r.name.labelCount() > 0 && r.name.label(0).size() == 1 && r.name.label(0)[0] == '*';
       if (!addr || wildcard || !inCidrs(vpc, *addr)) continue;
       const dns::Name rev = reverseName(*addr);
+      // Nested CIDRs (a /8 and a /16) give nested zones: the most specific one answers the name.
+      LocalZoneData* holder = nullptr;
       for (auto& z : reverse) {
-        if (rev.isSubdomainOf(z.origin)) {
-          z.records.push_back(
-              {rev, dns::rrtype::kPTR, dns::rrclass::kIN, r.ttl, dns::RdataName{r.name}});
-          break;
+        if (rev.isSubdomainOf(z.origin) &&
+            (holder == nullptr || z.origin.labelCount() > holder->origin.labelCount())) {
+          holder = &z;
         }
+      }
+      if (holder != nullptr) {
+        holder->records.push_back(
+            {rev, dns::rrtype::kPTR, dns::rrclass::kIN, r.ttl, dns::RdataName{r.name}});
       }
     }
   }
@@ -171,6 +178,11 @@ View buildView(const config::Config& c,
 
 }  // namespace
 
+std::string zoneFilePath(const config::Config& c, const config::ZoneSpec& z) {
+  if (z.file.starts_with("/") || c.base_dir.empty()) return z.file;
+  return c.base_dir + "/" + z.file;
+}
+
 const View* Snapshot::viewFor(const IpAddress& source, size_t listener_index) const {
   if (listener_index < listener_view.size() && listener_view[listener_index] >= 0) {
     return &views[static_cast<size_t>(listener_view[listener_index])];
@@ -195,10 +207,20 @@ const View* Snapshot::viewFor(const IpAddress& source, size_t listener_index) co
 
 Result<std::shared_ptr<const Snapshot>, std::vector<std::string>> buildSnapshot(
     std::shared_ptr<const config::Config> config) {
+  Errors errors;
+  std::vector<std::shared_ptr<const private_zones::Zone>> zones;
+  for (const auto& spec : config->zones) zones.push_back(loadZone(*config, spec, errors));
+  if (!errors.empty()) return fail(std::move(errors));
+  return assembleSnapshot(std::move(config), std::move(zones));
+}
+
+Result<std::shared_ptr<const Snapshot>, std::vector<std::string>> assembleSnapshot(
+    std::shared_ptr<const config::Config> config,
+    std::vector<std::shared_ptr<const private_zones::Zone>> zones) {
   auto s = std::make_shared<Snapshot>();
   s->config = config;
+  s->zones = std::move(zones);
   Errors errors;
-  for (const auto& spec : config->zones) s->zones.push_back(loadZone(*config, spec, errors));
   for (const auto& vpc : config->vpcs)
     s->views.push_back(buildView(*config, s->zones, &vpc, errors));
   s->views.push_back(buildView(*config, s->zones, nullptr, errors));

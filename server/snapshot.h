@@ -63,9 +63,18 @@ class SnapshotHolder {
   std::atomic<uint64_t> generation_{1};
 };
 
+// Where a zone's file is: relative paths start at the config file's folder.
+std::string zoneFilePath(const config::Config& c, const config::ZoneSpec& z);
+
 // Loads zone files and builds the views. Errors are complete lines for the log, each naming
 // file:line:column (a zone file's own position, or the zone's entry in the config).
 Result<std::shared_ptr<const Snapshot>, std::vector<std::string>> buildSnapshot(
     std::shared_ptr<const config::Config> config);
+
+// The same from zones already loaded (zones[i] is config->zones[i]): for a dynamic update,
+// which replaces one zone and keeps the rest.
+Result<std::shared_ptr<const Snapshot>, std::vector<std::string>> assembleSnapshot(
+    std::shared_ptr<const config::Config> config,
+    std::vector<std::shared_ptr<const private_zones::Zone>> zones);
 
 }  // namespace vpcdns::server

@@ -9,12 +9,14 @@
 
 namespace vpcdns::server {
 
-Worker::Worker(size_t index, const SnapshotHolder& holder, std::vector<ListenerFds> fds)
+Worker::Worker(size_t index, const SnapshotHolder& holder, Updater* updater,
+               std::vector<ListenerFds> fds)
     : index_(index),
       config_(holder.current()->config),
       pipeline_(holder),
       thread_("worker-" + std::to_string(index)) {
   pipeline_.addStage(std::make_unique<ZoneStage>());
+  pipeline_.setUpdater(updater);
   for (size_t i = 0; i < fds.size(); ++i) {
     udp_.push_back(std::make_unique<UdpListener>(fds[i].udp, i, pipeline_));
     tcp_.push_back(std::make_unique<TcpListener>(fds[i].tcp, i, pipeline_, config_->server));

@@ -25,7 +25,9 @@ class Worker {
  public:
   // Takes ownership of the fds (one pair per config listener, in order).
   // `holder` must outlive the worker; its current snapshot's config sets listeners and limits.
-  Worker(size_t index, const SnapshotHolder& holder, std::vector<ListenerFds> fds);
+  // `updater` (may be null: UPDATE gets NOTIMP) too.
+  Worker(size_t index, const SnapshotHolder& holder, Updater* updater,
+         std::vector<ListenerFds> fds);
   ~Worker();
 
   void start();

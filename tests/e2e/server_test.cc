@@ -127,7 +127,8 @@ TEST_F(ServerTest, ClientsOutsideAllowAreRefused) {
 
 TEST_F(ServerTest, OtherOpcodesGetNotimp) {
   startDaemon();
-  for (uint8_t opcode : {dns::opcode::kNotify, dns::opcode::kUpdate, uint8_t{2}}) {
+  // UPDATE is answered by the updater (update_test.cc); NOTIFY, STATUS and DSO are not served.
+  for (uint8_t opcode : {dns::opcode::kNotify, uint8_t{2}, uint8_t{6}}) {
     auto q = query("example.com.", dns::rrtype::kSOA, 21);
     q[2] = static_cast<uint8_t>((q[2] & 0x87) | (opcode << 3));
     const auto raw = ask(q);
@@ -137,6 +138,12 @@ TEST_F(ServerTest, OtherOpcodesGetNotimp) {
     EXPECT_EQ(m.header.opcode, opcode);
     EXPECT_EQ(m.header.id, 21);
   }
+  // An UPDATE for a zone this server does not have: NOTAUTH (RFC 2136 §3.1.2).
+  auto update = query("example.com.", dns::rrtype::kSOA, 22);
+  update[2] = static_cast<uint8_t>((update[2] & 0x87) | (dns::opcode::kUpdate << 3));
+  const auto raw = ask(update);
+  ASSERT_TRUE(raw);
+  EXPECT_EQ(parse(*raw).rcode(), dns::rcode::kNotAuth);
 }
 
 TEST_F(ServerTest, MalformedWithReadableHeaderGetsFormerr) {

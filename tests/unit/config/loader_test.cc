@@ -162,7 +162,7 @@ TEST(ConfigErrors, UnknownTopLevelKey) {
   EXPECT_THAT(
       errorsOf("server:\n  workers: 2\nsrever:\n  workers: 3\n"),
       ElementsAre(
-          "cfg.yaml:3:1: unknown key 'srever' (expected one of: server, logging, vpcs, zones)"));
+          "cfg.yaml:3:1: unknown key 'srever' (expected one of: server, logging, vpcs, zones, tsig_keys)"));
 }
 
 TEST(ConfigErrors, UnknownNestedKeys) {
@@ -250,10 +250,10 @@ TEST(ConfigErrors, TopLevelMustBeAMap) {
   EXPECT_THAT(
       errorsOf("- server\n- logging\n"),
       ElementsAre(
-          "cfg.yaml:1:1: expected a map with keys server, logging, vpcs, zones, got a list"));
+          "cfg.yaml:1:1: expected a map with keys server, logging, vpcs, zones, tsig_keys, got a list"));
   EXPECT_THAT(errorsOf("hello\n"),
               ElementsAre("cfg.yaml:1:1: expected a map with keys server, logging, vpcs, zones, "
-                          "got \"hello\""));
+                          "tsig_keys, got \"hello\""));
 }
 
 TEST(ConfigErrors, OutOfRangeIntegers) {
@@ -419,7 +419,7 @@ TEST(ConfigErrors, AllErrorsReportedTogether) {
                           "cfg.yaml:11:3: logging: unknown key 'colour' (expected one of: "
                           "level, format)",
                           "cfg.yaml:12:1: unknown key 'extra' (expected one of: server, "
-                          "logging, vpcs, zones)"));
+                          "logging, vpcs, zones, tsig_keys)"));
 }
 
 TEST(ConfigErrors, ReportedInDocumentOrder) {

@@ -90,8 +90,8 @@ TEST(ZoneFile, EveryFeatureLoadsExactly) {
 
 TEST(ZoneFile, TtlUnits) {
   const std::pair<const char*, uint32_t> good[] = {
-      {"0", 0},          {"3600", 3600},           {"1h30m", 5400}, {"2d", 172800},
-      {"1w", 604800},    {"1W2D3H4M5S", 788645},   {"90s", 90},     {"2147483647", 2147483647},
+      {"0", 0},       {"3600", 3600},         {"1h30m", 5400}, {"2d", 172800},
+      {"1w", 604800}, {"1W2D3H4M5S", 788645}, {"90s", 90},     {"2147483647", 2147483647},
       {"1h1h", 7200},
   };
   for (auto [text, value] : good) {
@@ -149,8 +149,8 @@ TEST(ZoneFile, OwnerAtApexAndBelowWithRootOrigin) {
   ZoneFileOptions options;  // origin "."
   auto r = parseZoneText("@ A 10.0.0.1\nwww.example A 10.0.0.2\n", "z", options);
   ASSERT_TRUE(r.ok()) << r.error().toString();
-  EXPECT_EQ(texts(*r), (std::vector<std::string>{". 3600 IN A 10.0.0.1",
-                                                 "www.example. 3600 IN A 10.0.0.2"}));
+  EXPECT_EQ(texts(*r),
+            (std::vector<std::string>{". 3600 IN A 10.0.0.1", "www.example. 3600 IN A 10.0.0.2"}));
 }
 
 TEST(ZoneFile, Errors) {
@@ -161,8 +161,7 @@ TEST(ZoneFile, Errors) {
       {"www IN FOO 1", "corp.zone:1:8: expected a TTL or record type, got \"FOO\""},
       {"www FOO 1", "corp.zone:1:5: expected a TTL, class or record type, got \"FOO\""},
       {"www 300 IN", "corp.zone:1:11: expected a record type, got end of line"},
-      {"@ SOA ns hm (1 2 3\n  4 5\n",
-       "corp.zone:3:1: unbalanced parentheses (opened at 1:13)"},
+      {"@ SOA ns hm (1 2 3\n  4 5\n", "corp.zone:3:1: unbalanced parentheses (opened at 1:13)"},
       {"www A 10.0.0.1 )", "corp.zone:1:16: unbalanced parentheses: ')' without '('"},
       {"txt TXT \"abc\nwww A 10.0.0.1\n", "corp.zone:1:9: unterminated quoted string"},
       {"txt TXT \"abc\\\"", "corp.zone:1:9: unterminated quoted string"},
@@ -180,9 +179,9 @@ TEST(ZoneFile, Errors) {
        "corp.zone:1:1: owner name \"www.other.\" is out of zone \"corp.example.\""},
       {"$ORIGIN other.\nwww A 10.0.0.1",
        "corp.zone:2:1: owner name \"www.other.\" is out of zone \"corp.example.\""},
-      {std::string(64, 'a') + " A 10.0.0.1",
-       "corp.zone:1:1: expected an owner name, got \"" + std::string(64, 'a') +
-           "\": a label is longer than 63 octets"},
+      {std::string(64, 'a') + " A 10.0.0.1", "corp.zone:1:1: expected an owner name, got \"" +
+                                                 std::string(64, 'a') +
+                                                 "\": a label is longer than 63 octets"},
       {"a..b A 10.0.0.1", "corp.zone:1:1: expected an owner name, got \"a..b\": empty label"},
       {"\"www\" A 10.0.0.1", "corp.zone:1:1: expected an owner name, got quoted \"www\""},
       {"www CH A 10.0.0.1", "corp.zone:1:5: only class IN is supported, got \"CH\""},
@@ -190,12 +189,14 @@ TEST(ZoneFile, Errors) {
       {"x TYPE65280 \\# 4 010203",
        "corp.zone:1:16: \\# RDATA length mismatch: declared 4 octets, got 3"},
       {"x TYPE65280 \\# 2 01020", "corp.zone:1:18: odd number of hex digits in \\# RDATA"},
-      {"x TYPE65280 \\# 1 0g", "corp.zone:1:18: expected hexadecimal RDATA after \\# 1, got \"0g\""},
+      {"x TYPE65280 \\# 1 0g",
+       "corp.zone:1:18: expected hexadecimal RDATA after \\# 1, got \"0g\""},
       {"x TYPE65280 \\# 65536",
        "corp.zone:1:16: expected the RDATA length (0..65535) after \\#, got \"65536\""},
       {"x TYPE65280 \\#", "corp.zone:1:15: expected the RDATA length after \\#, got end of line"},
       {"x A \\# 3 0a0000", "corp.zone:1:5: \\# RDATA is not a valid A RDATA"},
-      {"x TYPE65280 0102", "corp.zone:1:13: type TYPE65280 has no text form here: use \\# (RFC 3597)"},
+      {"x TYPE65280 0102",
+       "corp.zone:1:13: type TYPE65280 has no text form here: use \\# (RFC 3597)"},
       {"x DS 1 2 3 abcd", "corp.zone:1:6: type DS has no text form here: use \\# (RFC 3597)"},
       {"x OPT \\# 0", "corp.zone:1:3: type OPT cannot appear in zone data"},
       {"x AXFR \\# 0", "corp.zone:1:3: type AXFR cannot appear in zone data"},
@@ -212,8 +213,9 @@ TEST(ZoneFile, Errors) {
        "\"5x\""},
       {"x MX 65536 mail", "corp.zone:1:6: expected an integer 0..65535, got \"65536\""},
       {"x CNAME a..b", "corp.zone:1:9: expected a domain name, got \"a..b\": empty label"},
-      {"x TXT \"\\999\"", "corp.zone:1:7: expected a character string of at most 255 octets, got "
-                          "quoted \"\\999\": bad escape"},
+      {"x TXT \"\\999\"",
+       "corp.zone:1:7: expected a character string of at most 255 octets, got "
+       "quoted \"\\999\": bad escape"},
       {"x TXT " + std::string(256, 'a'),
        "corp.zone:1:7: expected a character string of at most 255 octets, got \"" +
            std::string(256, 'a') + "\""},

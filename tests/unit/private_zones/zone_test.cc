@@ -245,8 +245,8 @@ TEST(Zone, NotInZone) {
 }
 
 TEST(Zone, RootZone) {
-  auto z = zoneOf("@ SOA a. b. 1 2 3 4 5\ncom NS ns.com.\nns.com A 192.0.2.1\nx A 192.0.2.2\n",
-                  ".");
+  auto z =
+      zoneOf("@ SOA a. b. 1 2 3 4 5\ncom NS ns.com.\nns.com A 192.0.2.1\nx A 192.0.2.2\n", ".");
   EXPECT_EQ(z->lookup(N("www.com."), rrtype::kA).kind, LookupKind::kDelegation);
   EXPECT_EQ(z->lookup(N("x."), rrtype::kA).kind, LookupKind::kAnswer);
   EXPECT_EQ(z->lookup(N("y."), rrtype::kA).kind, LookupKind::kNxDomain);
@@ -291,10 +291,10 @@ TEST(Zone, ForEachRRsetFindsAddressesForReversePtrs) {
     if (s.type == rrtype::kA) owners.push_back(s.owner().toText());
   });
   std::sort(owners.begin(), owners.end());
-  EXPECT_EQ(owners, (std::vector<std::string>{"*.w.example.", "Mixed.example.", "a.b.c.example.",
-                                              "deep.ns.sub.example.", "ns.sub.example.",
-                                              "ns1.example.", "sub.ent.example.", "www.example.",
-                                              "x.w.example."}));
+  EXPECT_EQ(owners,
+            (std::vector<std::string>{"*.w.example.", "Mixed.example.", "a.b.c.example.",
+                                      "deep.ns.sub.example.", "ns.sub.example.", "ns1.example.",
+                                      "sub.ent.example.", "www.example.", "x.w.example."}));
 }
 
 TEST(Zone, BuildErrors) {
@@ -337,8 +337,7 @@ TEST(Zone, BuildErrors) {
             "www.example. TXT: RDATA of the wrong form for the type");
   EXPECT_EQ(with({N("www.example."), rrtype::kOPT, dns::rrclass::kIN, 60, dns::RdataOpaque{}}),
             "www.example. OPT: not a type for zone data");
-  EXPECT_EQ(with({N("www.example."), rrtype::kA, dns::rrclass::kIN, 60, dns::RdataA{}}),
-            "(built)");
+  EXPECT_EQ(with({N("www.example."), rrtype::kA, dns::rrclass::kIN, 60, dns::RdataA{}}), "(built)");
   EXPECT_EQ(Zone::build(N("example."), {}).error(), "no SOA record at the zone apex example.");
 }
 
@@ -350,7 +349,8 @@ TEST(Zone, WildcardAnswerWrittenWithQueryNameAsOwner) {
   std::array<uint8_t, 512> buf{};
   dns::MessageWriter w(buf, buf.size());
   ASSERT_TRUE(w.addQuestion({qname, rrtype::kA, dns::rrclass::kIN}));
-  for (const RRset& s : r.rrsets) ASSERT_TRUE(w.addRRset(dns::Section::kAnswer, s.records, r.owner_override));
+  for (const RRset& s : r.rrsets)
+    ASSERT_TRUE(w.addRRset(dns::Section::kAnswer, s.records, r.owner_override));
   auto m = dns::Message::parse(std::span<const uint8_t>(buf.data(), w.finish()));
   ASSERT_TRUE(m.ok());
   ASSERT_EQ(m->answer.size(), 1u);
