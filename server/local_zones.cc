@@ -1,5 +1,7 @@
 #include "server/local_zones.h"
 
+#include <algorithm>
+#include <array>
 #include <charconv>
 #include <cstdio>
 
@@ -95,15 +97,38 @@ dns::Name reverseName(const IpAddress& addr) {
   return name(text + "ip6.arpa.");
 }
 
-std::optional<dns::Name> reverseZoneFor(const IpPrefix& prefix) {
+std::vector<dns::Name> reverseZonesFor(const IpPrefix& prefix) {
   const IpAddress& net = prefix.network();
-  const unsigned unit = net.isV4() ? 8 : 4;
-  const unsigned parts = prefix.length() / unit;
-  if (parts == 0) return std::nullopt;
-  const dns::Name full = reverseName(net);
-  // The full name has 32/unit address labels plus in-addr.arpa / ip6.arpa.
-  const unsigned total = net.isV4() ? 4 : 32;
-  return full.stripLeft(total - parts);
+  const unsigned unit = net.isV4() ? 8 : 4;    // bits per label
+  const unsigned total = net.isV4() ? 4 : 32;  // address labels in a full reverse name
+  const unsigned len = prefix.length();
+  if (len == 0) return {};
+  const unsigned labels = (len + unit - 1) / unit;  // labels of the cut
+  const unsigned spread = labels * unit - len;      // host bits inside the last label
+  std::vector<dns::Name> zones;
+  for (unsigned i = 0; i < (1u << spread); ++i) {
+    std::array<uint8_t, 16> bytes{};
+    std::copy_n(net.bytes(), net.size(), bytes.begin());
+    // Set the host bits of the last label to i (the network has them zero).
+    const unsigned last_bit = labels * unit;  // bits up to the end of the last label
+    const unsigned byte = (last_bit - 1) / 8;
+    const unsigned shift = (8 - last_bit % 8) % 8;
+    bytes[byte] = static_cast<uint8_t>(bytes[byte] | (i << shift));
+    IpAddress addr = net;
+    if (net.isV4()) {
+      sockaddr_in sa{};
+      sa.sin_family = AF_INET;
+      std::copy_n(bytes.begin(), 4, reinterpret_cast<uint8_t*>(&sa.sin_addr));
+      addr = IpAddress::fromSockaddr(reinterpret_cast<const sockaddr*>(&sa));
+    } else {
+      sockaddr_in6 sa{};
+      sa.sin6_family = AF_INET6;
+      std::copy_n(bytes.begin(), 16, sa.sin6_addr.s6_addr);
+      addr = IpAddress::fromSockaddr(reinterpret_cast<const sockaddr*>(&sa));
+    }
+    zones.push_back(reverseName(addr).stripLeft(total - labels));
+  }
+  return zones;
 }
 
 std::optional<IpAddress> addressFromReverse(const dns::Name& n) {

@@ -28,9 +28,11 @@ std::vector<dns::Record> syntheticApex(const dns::Name& origin);
 // The reverse-lookup name of an address: 23.1.0.10.in-addr.arpa., or the nibble form under
 // ip6.arpa.
 dns::Name reverseName(const IpAddress& addr);
-// The reverse zone that holds a prefix's addresses, cut at the octet (IPv4) or nibble (IPv6)
-// boundary at or above the prefix length; nullopt for prefixes shorter than /8 or /4.
-std::optional<dns::Name> reverseZoneFor(const IpPrefix& prefix);
+// The reverse zones that together hold exactly a prefix's addresses: cut at the first octet
+// (IPv4) or nibble (IPv6) boundary at or below the prefix length, so 10.0.0.0/16 gives
+// 0.10.in-addr.arpa and 10.0.0.0/23 gives 0.0.10 and 1.0.10.in-addr.arpa (at most 128 zones).
+// Empty for /0. Like Route 53's per-CIDR reverse rules, they never cover addresses outside.
+std::vector<dns::Name> reverseZonesFor(const IpPrefix& prefix);
 // The address a reverse-lookup name stands for, if it is a complete one.
 std::optional<IpAddress> addressFromReverse(const dns::Name& name);
 

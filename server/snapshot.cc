@@ -13,9 +13,9 @@ namespace {
 
 using Errors = std::vector<std::string>;
 
+// Where the zone is declared; Zone::build's messages name the records themselves.
 std::string where(const config::Config& c, const config::ZoneSpec& z) {
-  return c.source + ":" + std::to_string(z.line) + ":" + std::to_string(z.column) + ": zone " +
-         z.name.toText() + ": ";
+  return c.source + ":" + std::to_string(z.line) + ":" + std::to_string(z.column) + ": ";
 }
 
 std::shared_ptr<const private_zones::Zone> loadZone(const config::Config& c,
@@ -58,16 +58,26 @@ bool inCidrs(const config::Vpc& vpc, const IpAddress& a) {
 void addReverseZones(const config::Config& c,
                      const std::vector<std::shared_ptr<const private_zones::Zone>>& all,
                      const config::Vpc& vpc, View& view, Errors& errors) {
+  // Only a VPC that synthesizes names gets reverse zones of its own; they would otherwise just
+  // hide the RFC 6303 zones or a reverse zone the user wrote.
+  const bool any_ptr = std::any_of(c.zones.begin(), c.zones.end(), [&](const auto& z) {
+    return z.ptr && std::find(z.vpcs.begin(), z.vpcs.end(), vpc.id) != z.vpcs.end();
+  });
+  if (!any_ptr && !vpc.hostnames) return;
   std::vector<LocalZoneData> reverse;
   for (const auto& cidr : vpc.cidrs) {
-    auto origin = reverseZoneFor(cidr);
-    // CIDRs in one /16 (say two /20s) share a reverse zone: a second copy would replace the
-    // first in the table, and the PTRs put into the first would be lost.
-    if (!origin || std::any_of(reverse.begin(), reverse.end(),
-                               [&](const LocalZoneData& z) { return z.origin == *origin; })) {
-      continue;
+    for (const auto& origin : reverseZonesFor(cidr)) {
+      // Overlapping CIDRs may give the same zone twice: a second copy would replace the first
+      // in the table, and the PTRs put into the first would be lost. A private zone of this
+      // VPC at or above it was written by the user and keeps answering.
+      const bool seen = std::any_of(reverse.begin(), reverse.end(),
+                                    [&](const LocalZoneData& z) { return z.origin == origin; });
+      const bool user_zone = std::any_of(c.zones.begin(), c.zones.end(), [&](const auto& z) {
+        return origin.isSubdomainOf(z.name) &&
+               std::find(z.vpcs.begin(), z.vpcs.end(), vpc.id) != z.vpcs.end();
+      });
+      if (!seen && !user_zone) reverse.push_back({origin, syntheticApex(origin)});
     }
-    reverse.push_back({*origin, syntheticApex(*origin)});
   }
   for (size_t i = 0; i < c.zones.size(); ++i) {
     const auto& spec = c.zones[i];

@@ -32,6 +32,8 @@ app      IN A   10.0.1.10
 *.apps   IN A   10.0.9.9
 a.b.deep IN A   10.0.0.9
 out      IN CNAME www.example.com.
+quoted   IN TXT "say \"hi\"; not a comment" plain
+opaque   IN TYPE65280 \# 3 abcdef
 $INCLUDE big.inc
 )zone";
 
@@ -268,6 +270,15 @@ TEST_F(ZonesTest, InstanceHostnamesAreSynthesized) {
   EXPECT_TRUE(ask(kVpcB, "ip-10-0-1-23.a.internal.", dns::rrtype::kA).answer.empty());
 }
 
+TEST_F(ZonesTest, QuotedStringsAndGenericRdataAreServed) {
+  const auto txt = ask(kVpcA, "quoted.corp.internal.", dns::rrtype::kTXT);
+  ASSERT_EQ(txt.answer.size(), 1u);
+  EXPECT_EQ(rdataText(txt.answer[0]), "\"say \\\"hi\\\"; not a comment\" \"plain\"");
+  const auto opaque = ask(kVpcA, "opaque.corp.internal.", 65280);
+  ASSERT_EQ(opaque.answer.size(), 1u);
+  EXPECT_EQ(rdataText(opaque.answer[0]), "\\# 3 abcdef");
+}
+
 TEST_F(ZonesTest, LocalhostIsLoopback) {
   const auto m = ask(kVpcC, "localhost.", dns::rrtype::kA);
   ASSERT_EQ(m.answer.size(), 1u);
@@ -293,7 +304,7 @@ TEST_F(ZonesTest, SighupReloadsZonesAndKeepsOldDataOnErrors) {
     logged = daemon_->stderrText().find("reload rejected") != std::string::npos;
   }
   EXPECT_TRUE(logged) << daemon_->stderrText();
-  EXPECT_NE(daemon_->stderrText().find("corp.zone:16:"), std::string::npos)
+  EXPECT_NE(daemon_->stderrText().find("corp.zone:18:"), std::string::npos)
       << daemon_->stderrText();
   EXPECT_EQ(ask(kVpcA, "new.corp.internal.", dns::rrtype::kA).answer.size(), 1u)
       << "the old data keeps serving";

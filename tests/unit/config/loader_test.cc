@@ -159,10 +159,9 @@ TEST(ConfigValid, LoadFileReadsAndNamesTheFile) {
 // ---- error messages: keys --------------------------------------------------------------------
 
 TEST(ConfigErrors, UnknownTopLevelKey) {
-  EXPECT_THAT(
-      errorsOf("server:\n  workers: 2\nsrever:\n  workers: 3\n"),
-      ElementsAre(
-          "cfg.yaml:3:1: unknown key 'srever' (expected one of: server, logging, vpcs, zones, tsig_keys)"));
+  EXPECT_THAT(errorsOf("server:\n  workers: 2\nsrever:\n  workers: 3\n"),
+              ElementsAre("cfg.yaml:3:1: unknown key 'srever' (expected one of: server, logging, "
+                          "vpcs, zones, tsig_keys)"));
 }
 
 TEST(ConfigErrors, UnknownNestedKeys) {
@@ -247,10 +246,9 @@ TEST(ConfigErrors, EmptyValuePointsAtItsKey) {
 }
 
 TEST(ConfigErrors, TopLevelMustBeAMap) {
-  EXPECT_THAT(
-      errorsOf("- server\n- logging\n"),
-      ElementsAre(
-          "cfg.yaml:1:1: expected a map with keys server, logging, vpcs, zones, tsig_keys, got a list"));
+  EXPECT_THAT(errorsOf("- server\n- logging\n"),
+              ElementsAre("cfg.yaml:1:1: expected a map with keys server, logging, vpcs, zones, "
+                          "tsig_keys, got a list"));
   EXPECT_THAT(errorsOf("hello\n"),
               ElementsAre("cfg.yaml:1:1: expected a map with keys server, logging, vpcs, zones, "
                           "tsig_keys, got \"hello\""));

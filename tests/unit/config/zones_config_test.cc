@@ -99,13 +99,12 @@ zones:
   EXPECT_FALSE(z.ptr);
   EXPECT_EQ(z.line, 5);
   EXPECT_EQ(z.column, 5);
-  EXPECT_THAT(texts(z.records),
-              ElementsAre("www.corp.internal. 300 IN A 10.0.0.5",
-                          "www.corp.internal. 300 IN A 10.0.0.6",
-                          "corp.internal. 60 IN MX 10 mail.corp.internal.",
-                          "txt.corp.internal. 300 IN TXT \"hello world\"",
-                          "alias.corp.internal. 300 IN CNAME www.corp.internal.",
-                          "out.corp.internal. 300 IN CNAME www.example.com."));
+  EXPECT_THAT(texts(z.records), ElementsAre("www.corp.internal. 300 IN A 10.0.0.5",
+                                            "www.corp.internal. 300 IN A 10.0.0.6",
+                                            "corp.internal. 60 IN MX 10 mail.corp.internal.",
+                                            "txt.corp.internal. 300 IN TXT \"hello world\"",
+                                            "alias.corp.internal. 300 IN CNAME www.corp.internal.",
+                                            "out.corp.internal. 300 IN CNAME www.example.com."));
 }
 
 TEST(ZonesConfig, ZoneTtlIsTheDefaultForItsRecords) {
@@ -119,9 +118,9 @@ zones:
       - { name: c, type: A, ttl: 2147483647, values: [10.0.0.3] }
 )");
   ASSERT_EQ(c.zones.size(), 1u);
-  EXPECT_THAT(texts(c.zones[0].records), ElementsAre("a.corp.internal. 30 IN A 10.0.0.1",
-                                                     "b.corp.internal. 0 IN A 10.0.0.2",
-                                                     "c.corp.internal. 2147483647 IN A 10.0.0.3"));
+  EXPECT_THAT(texts(c.zones[0].records),
+              ElementsAre("a.corp.internal. 30 IN A 10.0.0.1", "b.corp.internal. 0 IN A 10.0.0.2",
+                          "c.corp.internal. 2147483647 IN A 10.0.0.3"));
 }
 
 TEST(ZonesConfig, RecordsBeforeTheZoneNameAreRelativeToIt) {

@@ -24,10 +24,12 @@ IpAddress ip(std::string_view text) {
   return IpAddress::parse(text).value();
 }
 
-// reverseZoneFor() as text, or "(none)".
+// reverseZonesFor() as text, space-separated, or "(none)".
 std::string zoneFor(std::string_view prefix) {
-  auto z = reverseZoneFor(IpPrefix::parse(prefix).value());
-  return z ? z->toText() : "(none)";
+  const auto zones = reverseZonesFor(IpPrefix::parse(prefix).value());
+  std::string out;
+  for (const auto& z : zones) out += (out.empty() ? "" : " ") + z.toText();
+  return out.empty() ? "(none)" : out;
 }
 
 // addressFromReverse() as text, or "(none)".
@@ -38,8 +40,7 @@ std::string fromReverse(std::string_view name) {
 
 // addressFromHostnameLabel() as text, or "(none)".
 std::string fromLabel(std::string_view label) {
-  auto a = addressFromHostnameLabel(
-      {reinterpret_cast<const uint8_t*>(label.data()), label.size()});
+  auto a = addressFromHostnameLabel({reinterpret_cast<const uint8_t*>(label.data()), label.size()});
   return a ? a->toString() : "(none)";
 }
 
@@ -71,42 +72,48 @@ TEST(ReverseName, MappedIpv6IsTheIpv4Name) {
   EXPECT_EQ(reverseName(ip("::ffff:10.0.1.23")).toText(), "23.1.0.10.in-addr.arpa.");
 }
 
-// ---- reverseZoneFor ---------------------------------------------------------------------------
+// ---- reverseZonesFor --------------------------------------------------------------------------
 
-TEST(ReverseZoneFor, Ipv4CutAtOctetBoundary) {
+TEST(ReverseZonesFor, Ipv4CutAtOrBelowThePrefixNeverAbove) {
   EXPECT_EQ(zoneFor("10.0.0.0/8"), "10.in-addr.arpa.");
-  EXPECT_EQ(zoneFor("172.16.0.0/12"), "172.in-addr.arpa.");
   EXPECT_EQ(zoneFor("172.16.0.0/16"), "16.172.in-addr.arpa.");
-  EXPECT_EQ(zoneFor("10.1.16.0/20"), "1.10.in-addr.arpa.");
-  EXPECT_EQ(zoneFor("10.1.31.0/20"), "1.10.in-addr.arpa.") << "host bits are ignored";
   EXPECT_EQ(zoneFor("192.0.2.0/24"), "2.0.192.in-addr.arpa.");
-  EXPECT_EQ(zoneFor("192.0.2.128/25"), "2.0.192.in-addr.arpa.");
   EXPECT_EQ(zoneFor("192.0.2.7/32"), "7.2.0.192.in-addr.arpa.");
+  EXPECT_EQ(zoneFor("10.0.0.0/23"), "0.0.10.in-addr.arpa. 1.0.10.in-addr.arpa.");
+  EXPECT_EQ(zoneFor("10.1.31.0/22"),
+            "28.1.10.in-addr.arpa. 29.1.10.in-addr.arpa. 30.1.10.in-addr.arpa. "
+            "31.1.10.in-addr.arpa.")
+      << "host bits are ignored";
+  // 172.16.0.0/12 is 16 /16s, not all of 172.in-addr.arpa.
+  const auto twelve = reverseZonesFor(IpPrefix::parse("172.16.0.0/12").value());
+  ASSERT_EQ(twelve.size(), 16u);
+  EXPECT_EQ(twelve.front().toText(), "16.172.in-addr.arpa.");
+  EXPECT_EQ(twelve.back().toText(), "31.172.in-addr.arpa.");
+  EXPECT_EQ(reverseZonesFor(IpPrefix::parse("100.64.0.0/10").value()).size(), 64u);
+  // A /25 spreads over 128 host-level names.
+  EXPECT_EQ(reverseZonesFor(IpPrefix::parse("192.0.2.128/25").value()).size(), 128u);
 }
 
-TEST(ReverseZoneFor, Ipv6CutAtNibbleBoundary) {
-  EXPECT_EQ(zoneFor("2000::/4"), "2.ip6.arpa.");
-  EXPECT_EQ(zoneFor("fc00::/7"), "f.ip6.arpa.");
+TEST(ReverseZonesFor, Ipv6CutAtNibbleBoundary) {
   EXPECT_EQ(zoneFor("fd00::/8"), "d.f.ip6.arpa.");
   EXPECT_EQ(zoneFor("2001:db8::/32"), "8.b.d.0.1.0.0.2.ip6.arpa.");
+  EXPECT_EQ(zoneFor("fc00::/7"), "c.f.ip6.arpa. d.f.ip6.arpa.");
   EXPECT_EQ(zoneFor("2001:db8:1::/48"), "1.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa.");
-  EXPECT_EQ(zoneFor("2001:db8:1:f000::/50"), "1.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa.");
+  EXPECT_EQ(reverseZonesFor(IpPrefix::parse("2001:db8:1:f000::/50").value()).size(), 4u);
   EXPECT_EQ(zoneFor("::1/128"), "1." + zeros(31) + ".ip6.arpa.");
 }
 
-TEST(ReverseZoneFor, TooShortPrefixesHaveNone) {
+TEST(ReverseZonesFor, SlashZeroHasNone) {
   EXPECT_EQ(zoneFor("0.0.0.0/0"), "(none)");
-  EXPECT_EQ(zoneFor("10.0.0.0/7"), "(none)");
   EXPECT_EQ(zoneFor("::/0"), "(none)");
-  EXPECT_EQ(zoneFor("2000::/3"), "(none)");
 }
 
 // ---- addressFromReverse -----------------------------------------------------------------------
 
 TEST(AddressFromReverse, RoundTrips) {
-  for (const char* text : {"10.0.1.23", "0.0.0.0", "255.255.255.255", "100.64.0.1", "::",
-                           "::1", "2001:db8::1", "fd12:3456:789a:bcde:f012:3456:789a:bcde",
-                           "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"}) {
+  for (const char* text :
+       {"10.0.1.23", "0.0.0.0", "255.255.255.255", "100.64.0.1", "::", "::1", "2001:db8::1",
+        "fd12:3456:789a:bcde:f012:3456:789a:bcde", "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"}) {
     SCOPED_TRACE(text);
     const IpAddress a = ip(text);
     auto back = addressFromReverse(reverseName(a));
@@ -119,8 +126,9 @@ TEST(AddressFromReverse, RoundTrips) {
 
 TEST(AddressFromReverse, CaseOfTheSuffixDoesNotMatter) {
   EXPECT_EQ(fromReverse("23.1.0.10.IN-ADDR.ARPA."), "10.0.1.23");
-  EXPECT_EQ(fromReverse("1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.IP6.Arpa."),
-            "2001:db8::1");
+  EXPECT_EQ(
+      fromReverse("1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.IP6.Arpa."),
+      "2001:db8::1");
 }
 
 TEST(AddressFromReverse, Ipv4Rejections) {
@@ -145,18 +153,17 @@ TEST(AddressFromReverse, Ipv6Rejections) {
   EXPECT_EQ(fromReverse("1." + zeros(32) + tail), "(none)") << "33 nibbles";
   EXPECT_EQ(fromReverse("g." + zeros(31) + tail), "(none)") << "not hex";
   EXPECT_EQ(fromReverse("-." + zeros(31) + tail), "(none)");
-  EXPECT_EQ(fromReverse("10." + zeros(30) + tail), "(none)")
-      << "31 labels, one of two characters";
-  EXPECT_EQ(fromReverse("01." + zeros(31) + tail), "(none)")
-      << "32 labels, one of two characters";
+  EXPECT_EQ(fromReverse("10." + zeros(30) + tail), "(none)") << "31 labels, one of two characters";
+  EXPECT_EQ(fromReverse("01." + zeros(31) + tail), "(none)") << "32 labels, one of two characters";
   EXPECT_EQ(fromReverse("8.b.d.0.1.0.0.2.ip6.arpa."), "(none)") << "a zone, not an address";
 }
 
 // Names are case-insensitive (RFC 4343): B.8 and b.8 are the same name, so an uppercase nibble
 // names the same address (as "IP-10-0-0-1" names the same instance as "ip-10-0-0-1").
 TEST(AddressFromReverse, UppercaseNibblesAreTheSameName) {
-  EXPECT_EQ(fromReverse("1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.B.D.0.1.0.0.2.ip6.arpa."),
-            "2001:db8::1");
+  EXPECT_EQ(
+      fromReverse("1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.B.D.0.1.0.0.2.ip6.arpa."),
+      "2001:db8::1");
 }
 
 // ---- instance hostnames -----------------------------------------------------------------------
@@ -228,9 +235,9 @@ TEST(BuiltinLocalZones, ListsLocalhostAndRfc6303Zones) {
     EXPECT_TRUE(origins.contains(std::to_string(i) + ".100.in-addr.arpa.")) << i;
   }
   // Public space around the private ranges is not covered.
-  for (const char* z : {"15.172.in-addr.arpa.", "32.172.in-addr.arpa.", "63.100.in-addr.arpa.",
-                        "128.100.in-addr.arpa.", "172.in-addr.arpa.", "192.in-addr.arpa.",
-                        "100.in-addr.arpa."}) {
+  for (const char* z :
+       {"15.172.in-addr.arpa.", "32.172.in-addr.arpa.", "63.100.in-addr.arpa.",
+        "128.100.in-addr.arpa.", "172.in-addr.arpa.", "192.in-addr.arpa.", "100.in-addr.arpa."}) {
     EXPECT_FALSE(origins.contains(z)) << z;
   }
   EXPECT_EQ(origins.size(), 1u + 9u + 16u + 64u + 2u + 6u);
