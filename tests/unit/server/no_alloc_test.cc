@@ -8,33 +8,13 @@
 
 #include "server/pipeline.h"
 
-namespace {
-thread_local bool g_counting = false;
-thread_local size_t g_allocations = 0;
-}  // namespace
-
-void* operator new(size_t n) {
-  if (g_counting) ++g_allocations;
-  if (void* p = std::malloc(n == 0 ? 1 : n)) return p;
-  throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept {
-  std::free(p);
-}
-void operator delete(void* p, size_t) noexcept {
-  std::free(p);
-}
+#include "tests/support/alloc_counter.h"
 
 namespace vpcdns::server {
 namespace {
 
-struct Counting {
-  Counting() {
-    g_allocations = 0;
-    g_counting = true;
-  }
-  ~Counting() { g_counting = false; }
-};
+using Counting = vpcdns::test::CountAllocations;
+using vpcdns::test::g_allocations;
 
 std::vector<uint8_t> query(bool edns, uint8_t version = 0) {
   dns::Message m;
