@@ -5,6 +5,10 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <sstream>
+
+#include <yaml-cpp/eventhandler.h>
+#include <yaml-cpp/yaml.h>
 
 #include "config/config.h"
 #include "config/schema.h"
@@ -48,6 +52,47 @@ std::vector<ConfigError> inDocumentOrder(std::vector<ConfigError> errors) {
   return errors;
 }
 
+// yaml-cpp 0.7's LoadAll() can loop forever on some malformed input (found by fuzz_config):
+// its document loop relies on the parser making progress. Count the documents with a bounded
+// loop over the parser's events instead, then Load() the first.
+struct DocumentCount {
+  int count = 0;
+  YAML::Mark second = YAML::Mark::null_mark();
+};
+
+class DocumentCounter : public YAML::EventHandler {
+ public:
+  void OnDocumentStart(const YAML::Mark& mark) override {
+    if (++documents_ == 2) second_ = mark;
+  }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+  int documents() const { return documents_; }
+  const YAML::Mark& second() const { return second_; }
+
+ private:
+  int documents_ = 0;
+  YAML::Mark second_ = YAML::Mark::null_mark();
+};
+
+DocumentCount countDocuments(const std::string& text) {
+  std::istringstream in(text);
+  YAML::Parser parser(in);
+  DocumentCounter counter;
+  for (int i = 0; i < 2 && parser.HandleNextDocument(counter); ++i) {
+  }
+  return {counter.documents(), counter.second()};
+}
+
 }  // namespace
 
 std::string ConfigError::toString() const {
@@ -67,13 +112,14 @@ LoadResult loadString(std::string_view yaml, const std::string& name) {
   Config config = detail::defaultConfig(name);
   // yaml-cpp reports through exceptions; none may escape (callers rely on a LoadResult).
   try {
-    std::vector<YAML::Node> docs = YAML::LoadAll(std::string(yaml));
-    if (docs.size() > 1) {
-      r.error(docs[1].Mark(), "",
-              "expected a single YAML document, found " + std::to_string(docs.size()));
+    const std::string text(yaml);
+    const DocumentCount docs = countDocuments(text);
+    if (docs.count > 1) {
+      r.error(docs.second, "", "expected a single YAML document, found a second one");
+    } else if (docs.count == 1) {
+      detail::readConfig(r, YAML::Load(text), config);
     }
     // No document at all (empty, or only comments) means all defaults.
-    if (!docs.empty()) detail::readConfig(r, docs[0], config);
   } catch (const YAML::ParserException& e) {
     r.error(e.mark, "", "YAML syntax error: " + e.msg);
   } catch (const YAML::Exception& e) {

@@ -370,7 +370,7 @@ TEST(ConfigErrors, SyntaxErrorTabIndentation) {
 
 TEST(ConfigErrors, SeveralDocuments) {
   EXPECT_THAT(errorsOf("server: {workers: 2}\n---\nserver: {workers: 3}\n"),
-              ElementsAre("cfg.yaml:3:1: expected a single YAML document, found 2"));
+              ElementsAre("cfg.yaml:2:1: expected a single YAML document, found a second one"));
 }
 
 TEST(ConfigErrors, MissingFile) {
