@@ -61,6 +61,14 @@ std::optional<IpAddress> IpAddress::parse(std::string_view text) {
   return addr;
 }
 
+IpAddress IpAddress::fromBytes(std::span<const uint8_t> bytes) {
+  IpAddress addr;
+  if (bytes.size() != 4 && bytes.size() != 16) return addr;
+  addr.family_ = bytes.size() == 4 ? AF_INET : AF_INET6;
+  std::memcpy(addr.bytes_.data(), bytes.data(), bytes.size());
+  return addr;
+}
+
 IpAddress IpAddress::fromSockaddr(const sockaddr* sa) {
   IpAddress addr;
   if (sa == nullptr) return addr;

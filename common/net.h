@@ -7,6 +7,7 @@
 #include <array>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -19,6 +20,8 @@ class IpAddress {
   IpAddress() = default;
   static std::optional<IpAddress> parse(std::string_view text);  // "10.0.0.1", "::1"
   static IpAddress fromSockaddr(const sockaddr* sa);             // AF_INET / AF_INET6 only
+  // 4 octets: IPv4; 16: IPv6 (network order). Any other size gives an unspecified address.
+  static IpAddress fromBytes(std::span<const uint8_t> bytes);
 
   bool isV4() const { return family_ == AF_INET; }
   bool isV6() const { return family_ == AF_INET6; }

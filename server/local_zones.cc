@@ -114,68 +114,102 @@ std::vector<dns::Name> reverseZonesFor(const IpPrefix& prefix) {
     const unsigned byte = (last_bit - 1) / 8;
     const unsigned shift = (8 - last_bit % 8) % 8;
     bytes[byte] = static_cast<uint8_t>(bytes[byte] | (i << shift));
-    IpAddress addr = net;
-    if (net.isV4()) {
-      sockaddr_in sa{};
-      sa.sin_family = AF_INET;
-      std::copy_n(bytes.begin(), 4, reinterpret_cast<uint8_t*>(&sa.sin_addr));
-      addr = IpAddress::fromSockaddr(reinterpret_cast<const sockaddr*>(&sa));
-    } else {
-      sockaddr_in6 sa{};
-      sa.sin6_family = AF_INET6;
-      std::copy_n(bytes.begin(), 16, sa.sin6_addr.s6_addr);
-      addr = IpAddress::fromSockaddr(reinterpret_cast<const sockaddr*>(&sa));
-    }
+    const IpAddress addr = IpAddress::fromBytes({bytes.data(), net.size()});
     zones.push_back(reverseName(addr).stripLeft(total - labels));
   }
   return zones;
 }
 
+namespace {
+
+uint8_t lowerAscii(uint8_t c) {
+  return c >= 'A' && c <= 'Z' ? static_cast<uint8_t>(c + 32) : c;
+}
+
+// A canonical decimal octet (0..255, no leading zeros) at text[pos...]; advances pos past it.
+std::optional<uint8_t> parseOctet(std::span<const uint8_t> text, size_t& pos) {
+  const size_t start = pos;
+  unsigned value = 0;
+  while (pos < text.size() && pos - start < 3 && text[pos] >= '0' && text[pos] <= '9') {
+    value = value * 10 + (text[pos++] - '0');
+  }
+  const size_t digits = pos - start;
+  if (digits == 0 || value > 255 || (digits > 1 && text[start] == '0')) return std::nullopt;
+  return static_cast<uint8_t>(value);
+}
+
+std::optional<uint8_t> hexNibble(std::span<const uint8_t> label) {
+  if (label.size() != 1) return std::nullopt;
+  const uint8_t c = lowerAscii(label[0]);
+  if (c >= '0' && c <= '9') return static_cast<uint8_t>(c - '0');
+  if (c >= 'a' && c <= 'f') return static_cast<uint8_t>(c - 'a' + 10);
+  return std::nullopt;
+}
+
+}  // namespace
+
+// Allocation-free: it runs for queries under a VPC's reverse zones.
 std::optional<IpAddress> addressFromReverse(const dns::Name& n) {
-  const auto v4zone = name("in-addr.arpa."), v6zone = name("ip6.arpa.");
-  std::string text;
+  static const dns::Name v4zone = name("in-addr.arpa."), v6zone = name("ip6.arpa.");
+  std::array<uint8_t, 16> bytes{};
   if (n.labelCount() == 6 && n.isSubdomainOf(v4zone)) {
-    for (int i = 3; i >= 0; --i) {
-      const auto l = n.label(static_cast<size_t>(i));
-      text.append(reinterpret_cast<const char*>(l.data()), l.size());
-      if (i > 0) text += '.';
+    for (size_t i = 0; i < 4; ++i) {  // label 0 is the last octet
+      const auto label = n.label(i);
+      size_t pos = 0;
+      const auto octet = parseOctet(label, pos);
+      if (!octet || pos != label.size()) return std::nullopt;
+      bytes[3 - i] = *octet;
     }
-    auto a = IpAddress::parse(text);
-    // Reject forms inet_pton would not print back (leading zeros): they name no address.
-    if (a && reverseName(*a) == n) return a;
-    return std::nullopt;
+    return IpAddress::fromBytes({bytes.data(), 4});
   }
   if (n.labelCount() == 34 && n.isSubdomainOf(v6zone)) {
-    for (int i = 31; i >= 0; --i) {
-      const auto l = n.label(static_cast<size_t>(i));
-      if (l.size() != 1) return std::nullopt;
-      text += static_cast<char>(l[0]);
-      if (i % 4 == 0 && i > 0) text += ':';
+    for (size_t i = 0; i < 32; ++i) {  // label 0 is the last nibble
+      const auto nibble = hexNibble(n.label(i));
+      if (!nibble) return std::nullopt;
+      const size_t byte = 15 - i / 2;
+      bytes[byte] = static_cast<uint8_t>(bytes[byte] | (i % 2 == 0 ? *nibble : *nibble << 4));
     }
-    auto a = IpAddress::parse(text);
-    if (a && reverseName(*a) == n) return a;
+    return IpAddress::fromBytes(bytes);
   }
   return std::nullopt;
 }
 
-std::string hostnameLabel(const IpAddress& v4) {
-  const uint8_t* b = v4.bytes();
-  return "ip-" + std::to_string(b[0]) + "-" + std::to_string(b[1]) + "-" + std::to_string(b[2]) +
-         "-" + std::to_string(b[3]);
+size_t writeHostnameLabel(const IpAddress& v4, std::span<uint8_t, kMaxHostnameLabel> out) {
+  size_t n = 0;
+  for (char c : {'i', 'p'}) out[n++] = static_cast<uint8_t>(c);
+  for (size_t i = 0; i < 4; ++i) {
+    out[n++] = '-';
+    const uint8_t b = v4.bytes()[i];
+    if (b >= 100) out[n++] = static_cast<uint8_t>('0' + b / 100);
+    if (b >= 10) out[n++] = static_cast<uint8_t>('0' + b / 10 % 10);
+    out[n++] = static_cast<uint8_t>('0' + b % 10);
+  }
+  return n;
 }
 
+std::string hostnameLabel(const IpAddress& v4) {
+  std::array<uint8_t, kMaxHostnameLabel> buf;
+  const size_t n = writeHostnameLabel(v4, buf);
+  return {reinterpret_cast<const char*>(buf.data()), n};
+}
+
+// Allocation-free: it runs for every query under a VPC's hostnames domain. Only the canonical
+// form (four octets without leading zeros) names an instance; "IP-" is the same name as "ip-".
 std::optional<IpAddress> addressFromHostnameLabel(std::span<const uint8_t> label) {
-  std::string lower(reinterpret_cast<const char*>(label.data()), label.size());
-  for (auto& c : lower) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c);
-  if (!lower.starts_with("ip-")) return std::nullopt;
-  std::string dotted = lower.substr(3);
-  for (auto& c : dotted) {
-    if (c == '-') c = '.';
+  if (label.size() < 3 || lowerAscii(label[0]) != 'i' || lowerAscii(label[1]) != 'p' ||
+      label[2] != '-') {
+    return std::nullopt;
   }
-  auto a = IpAddress::parse(dotted);
-  // Only the canonical form (no leading zeros, four parts) names an instance.
-  if (!a || !a->isV4() || hostnameLabel(*a) != lower) return std::nullopt;
-  return a;
+  std::array<uint8_t, 4> bytes{};
+  size_t pos = 3;
+  for (size_t i = 0; i < 4; ++i) {
+    if (i > 0 && (pos >= label.size() || label[pos++] != '-')) return std::nullopt;
+    const auto octet = parseOctet(label, pos);
+    if (!octet) return std::nullopt;
+    bytes[i] = *octet;
+  }
+  if (pos != label.size()) return std::nullopt;
+  return IpAddress::fromBytes(bytes);
 }
 
 }  // namespace vpcdns::server

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -37,6 +38,8 @@ std::vector<dns::Name> reverseZonesFor(const IpPrefix& prefix);
 std::optional<IpAddress> addressFromReverse(const dns::Name& name);
 
 // "ip-10-0-1-23" <-> 10.0.1.23 (EC2's IP-based instance names).
+inline constexpr size_t kMaxHostnameLabel = 18;  // "ip-255-255-255-255"
+size_t writeHostnameLabel(const IpAddress& v4, std::span<uint8_t, kMaxHostnameLabel> out);
 std::string hostnameLabel(const IpAddress& v4);
 std::optional<IpAddress> addressFromHostnameLabel(std::span<const uint8_t> label);
 

@@ -86,15 +86,9 @@ void addReverseZones(const config::Config& c,
     for (const auto& r : all[i]->records()) {
       std::optional<IpAddress> addr;
       if (const auto* a = std::get_if<dns::RdataA>(&r.rdata)) {
-        sockaddr_in sa{};
-        sa.sin_family = AF_INET;
-        std::copy(a->addr.begin(), a->addr.end(), reinterpret_cast<uint8_t*>(&sa.sin_addr));
-        addr = IpAddress::fromSockaddr(reinterpret_cast<const sockaddr*>(&sa));
+        addr = IpAddress::fromBytes(a->addr);
       } else if (const auto* a6 = std::get_if<dns::RdataAAAA>(&r.rdata)) {
-        sockaddr_in6 sa{};
-        sa.sin6_family = AF_INET6;
-        std::copy(a6->addr.begin(), a6->addr.end(), sa.sin6_addr.s6_addr);
-        addr = IpAddress::fromSockaddr(reinterpret_cast<const sockaddr*>(&sa));
+        addr = IpAddress::fromBytes(a6->addr);
       }
       const bool wildcard =
           r.name.labelCount() > 0 && r.name.label(0).size() == 1 && r.name.label(0)[0] == '*';

@@ -1,6 +1,7 @@
 #include "server/zone_stage.h"
 
 #include <algorithm>
+#include <array>
 
 #include "private_zones/zone.h"
 #include "server/local_zones.h"
@@ -25,7 +26,7 @@ std::optional<dns::Record> hostnameRecord(const PolicyEntry& e, const dns::Name&
   auto addr = addressFromHostnameLabel(qname.label(0));
   if (!addr || !inVpc(e.vpc, *addr)) return std::nullopt;
   dns::RdataA a;
-  std::copy_n(addr->bytes(), 4, a.addr.begin());
+  std::copy_n(addr->bytes(), a.addr.size(), a.addr.begin());
   return dns::Record{qname, dns::rrtype::kA, dns::rrclass::kIN, kHostnameTtl, a};
 }
 
@@ -33,9 +34,9 @@ std::optional<dns::Record> hostnameRecord(const PolicyEntry& e, const dns::Name&
 std::optional<dns::Record> hostnamePtr(const PolicyEntry& e, const dns::Name& qname) {
   auto addr = addressFromReverse(qname);
   if (!addr || !addr->isV4() || !inVpc(e.vpc, *addr)) return std::nullopt;
-  const std::string label = hostnameLabel(*addr);
-  auto target =
-      e.hostnames->prepend({reinterpret_cast<const uint8_t*>(label.data()), label.size()});
+  std::array<uint8_t, kMaxHostnameLabel> label;
+  const size_t size = writeHostnameLabel(*addr, label);
+  auto target = e.hostnames->prepend({label.data(), size});
   if (!target) return std::nullopt;
   return dns::Record{qname, dns::rrtype::kPTR, dns::rrclass::kIN, kHostnameTtl,
                      dns::RdataName{*target}};

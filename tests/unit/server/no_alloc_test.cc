@@ -6,7 +6,9 @@
 #include <cstdlib>
 #include <new>
 
+#include "dns/rdata.h"
 #include "server/pipeline.h"
+#include "server/zone_stage.h"
 
 #include "tests/support/alloc_counter.h"
 
@@ -68,6 +70,66 @@ TEST(HotPath, PipelineAllocatesNothing) {
   sink = ::operator new(16);
   ::operator delete(sink);
   EXPECT_EQ(g_allocations, 1u);
+}
+
+std::vector<uint8_t> ask(const std::string& name, uint16_t type) {
+  dns::Message m;
+  m.header.id = 7;
+  m.questions.push_back({*dns::Name::fromText(name), type, dns::rrclass::kIN});
+  m.edns = dns::Edns{};
+  return m.encode();
+}
+
+// Private-zone answers, wildcards, CNAME chains, negatives, local zones and synthesized
+// hostnames and PTRs: all answered without touching the heap.
+TEST(HotPath, ZoneStageAllocatesNothing) {
+  auto config = std::make_shared<config::Config>();
+  config::Vpc vpc;
+  vpc.id = "v";
+  vpc.cidrs = {*IpPrefix::parse("10.0.0.0/8")};
+  vpc.hostnames = *dns::Name::fromText("ec2.internal.");
+  config->vpcs = {vpc};
+  config::ZoneSpec zone;
+  zone.name = *dns::Name::fromText("corp.internal.");
+  zone.vpcs = {"v"};
+  zone.ptr = true;
+  auto rec = [&](const char* owner, uint16_t type, const char* text) {
+    zone.records.push_back({*dns::Name::fromText(owner), type, dns::rrclass::kIN, 60,
+                            *dns::rdataFromText(type, text)});
+  };
+  rec("db.corp.internal.", dns::rrtype::kA, "10.0.3.7");
+  rec("www.corp.internal.", dns::rrtype::kCNAME, "db.corp.internal.");
+  rec("*.apps.corp.internal.", dns::rrtype::kA, "10.0.9.9");
+  config->zones = {zone};
+  auto snapshot = buildSnapshot(config);
+  ASSERT_TRUE(snapshot.ok()) << snapshot.error().front();
+  Pipeline pipeline(*snapshot);
+  pipeline.addStage(std::make_unique<ZoneStage>());
+  std::array<uint8_t, 65535> out{};
+  const ClientInfo client{SocketAddress(*IpAddress::parse("10.0.0.5"), 5000), Transport::kUdp, 0};
+  const std::vector<std::vector<uint8_t>> queries = {
+      ask("db.corp.internal.", dns::rrtype::kA),
+      ask("www.corp.internal.", dns::rrtype::kA),
+      ask("x.apps.corp.internal.", dns::rrtype::kA),
+      ask("nope.corp.internal.", dns::rrtype::kA),
+      ask("7.3.0.10.in-addr.arpa.", dns::rrtype::kPTR),
+      ask("ip-10-200-255-254.ec2.internal.", dns::rrtype::kA),  // 17 octets: no SSO
+      ask("254.255.200.10.in-addr.arpa.", dns::rrtype::kPTR),
+      ask("1.1.168.192.in-addr.arpa.", dns::rrtype::kPTR),
+      ask("localhost.", dns::rrtype::kAAAA),
+  };
+  std::vector<size_t> sizes(queries.size());
+  {
+    Counting c;
+    for (size_t i = 0; i < queries.size(); ++i) {
+      sizes[i] = pipeline.handle(queries[i], client, out);
+      EXPECT_EQ(g_allocations, 0u) << "query " << i;
+    }
+  }
+  // Each was answered by the zone stage (not SERVFAIL, which would allocate nothing either).
+  EXPECT_EQ(pipeline.stats().answered, queries.size());
+  EXPECT_EQ(pipeline.stats().servfail, 0u);
+  for (size_t s : sizes) EXPECT_GT(s, 12u);
 }
 
 }  // namespace
