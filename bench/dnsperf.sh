@@ -14,20 +14,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-10}
-vpcdns=build/app/vpcdns
-[[ -x $vpcdns ]] || { echo "build first: scripts/build.sh" >&2; exit 1; }
-command -v dnsperf >/dev/null || { echo "needs dnsperf (scripts/deps.sh --ci)" >&2; exit 1; }
-command -v unbound >/dev/null || { echo "needs unbound (scripts/deps.sh --ci)" >&2; exit 1; }
+source bench/lib.sh
+bench_require dnsperf unbound dig
 
-work=$(mktemp -d)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-port=5353
 vpc_refuse=127.53.99.1 vpc_serve=127.53.99.2 unb=127.53.99.3
 for i in $(seq 1 1000); do echo "host$i.example.com A"; done > "$work/queries"
 
@@ -42,27 +31,12 @@ EOC
 }
 vpcdns_config $vpc_refuse "[10.0.0.0/8]" > "$work/refuse.yaml"
 vpcdns_config $vpc_serve "[127.0.0.0/8]" > "$work/serve.yaml"
-cat > "$work/unbound.conf" <<EOC
-server:
-  interface: $unb@$port
-  port: $port
-  num-threads: 1
-  do-daemonize: no
-  use-syslog: no
-  logfile: ""
-  verbosity: 0
-  username: ""
-  chroot: ""
-  directory: "$work"
-  pidfile: ""
-  do-ip6: no
+{ unbound_server_header $unb; cat <<EOC; } > "$work/unbound.conf"
   access-control: 127.0.0.0/8 refuse   # more specific than the built-in 127/8 allow
   so-reuseport: yes
 remote-control:
   control-enable: no
 EOC
-
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 
 wait_ready() {  # $1 address; a REFUSED reply counts: dig exits 0 on any answer
   for _ in $(seq 1 100); do

@@ -12,20 +12,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-10}
 many=${2:-10000}
-vpcdns=build/app/vpcdns
-[[ -x $vpcdns ]] || { echo "build first: scripts/build.sh" >&2; exit 1; }
-for tool in dnsperf unbound dig; do
-  command -v $tool >/dev/null || { echo "needs $tool (scripts/deps.sh --ci)" >&2; exit 1; }
-done
-
-work=$(mktemp -d)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-port=5353
+source bench/lib.sh
+bench_require dnsperf unbound dig
 
 # Queries spread over (up to) 1,000 of the zones, all answered NOERROR from memory.
 queries() {  # $1 zone count
@@ -44,30 +32,14 @@ vpcdns_config() {  # $1 address, $2 zone count
 }
 
 unbound_config() {  # $1 address, $2 zone count
-  cat <<EOC
-server:
-  interface: $1@$port
-  port: $port
-  num-threads: 1
-  do-daemonize: no
-  use-syslog: no
-  logfile: ""
-  verbosity: 0
-  username: ""
-  chroot: ""
-  directory: "$work"
-  pidfile: ""
-  do-ip6: no
-  access-control: 127.0.0.0/8 allow
-EOC
+  unbound_server_header "$1"
+  echo "  access-control: 127.0.0.0/8 allow"
   for ((i = 0; i < $2; i++)); do
     echo "  local-zone: \"z$i.internal.\" static"
     echo "  local-data: \"www.z$i.internal. 300 IN A 10.0.0.1\""
   done
   printf 'remote-control:\n  control-enable: no\n'
 }
-
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 
 wait_ready() {  # $1 address, $2 name
   for _ in $(seq 1 300); do

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "dns/escape.h"
 #include "dns/name.h"
 
 namespace vpcdns::dns {
@@ -212,10 +213,7 @@ std::string Name::toText() const {
         s += '\\';
         s += static_cast<char>(c);
       } else if (c < 0x21 || c > 0x7E) {
-        s += '\\';
-        s += static_cast<char>('0' + c / 100);
-        s += static_cast<char>('0' + c / 10 % 10);
-        s += static_cast<char>('0' + c % 10);
+        detail::appendDecimalEscape(s, c);
       } else {
         s += static_cast<char>(c);
       }

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <limits>
 
+#include "dns/escape.h"
 #include "dns/message.h"
 #include "dns/rdata.h"
 #include "dns/types.h"
@@ -30,10 +31,7 @@ void appendQuoted(std::string& s, std::span<const uint8_t> data) {
       s += '\\';
       s += static_cast<char>(c);
     } else if (c < 0x20 || c > 0x7E) {
-      s += '\\';
-      s += static_cast<char>('0' + c / 100);
-      s += static_cast<char>('0' + c / 10 % 10);
-      s += static_cast<char>('0' + c % 10);
+      detail::appendDecimalEscape(s, c);
     } else {
       s += static_cast<char>(c);
     }
