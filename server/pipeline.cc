@@ -24,6 +24,35 @@ dns::Header replyHeader(const dns::Header& q, uint16_t rcode) {
 
 }  // namespace
 
+PendingReply QueryContext::defer() const {
+  PendingReply p;
+  p.client = client;
+  p.header = replyHeader(query.header, dns::rcode::kNoError);
+  p.question = query.question;
+  p.has_edns = query.has_edns;
+  p.do_bit = query.edns_do;
+  p.our_udp_size = snapshot.config->server.edns_udp_size;
+  p.size_limit = size_limit;
+  return p;
+}
+
+dns::MessageWriter PendingReply::startReply(std::span<uint8_t> buf) const {
+  dns::MessageWriter w(buf, std::min(size_limit, buf.size()));
+  w.setHeader(header);
+  w.addQuestion(question);
+  if (has_edns) {
+    dns::Edns edns;
+    edns.udp_size = our_udp_size;
+    edns.do_bit = do_bit;
+    w.setEdns(edns);
+  }
+  return w;
+}
+
+void PendingReply::send(std::span<const uint8_t> reply) const {
+  if (client.sink != nullptr && !reply.empty()) client.sink->sendLater(client, reply);
+}
+
 Pipeline::Pipeline(std::shared_ptr<const Snapshot> snapshot) : snapshot_(std::move(snapshot)) {}
 
 Pipeline::Pipeline(const SnapshotHolder& holder)
@@ -110,12 +139,18 @@ size_t Pipeline::handle(std::span<const uint8_t> packet, const ClientInfo& clien
     }
   }
 
-  QueryContext ctx{q, packet, client, snapshot, *view, w};
+  QueryContext ctx{q, packet, client, snapshot, *view, w, sizeLimit(q, client, out.size())};
   for (auto& stage : stages_) {
-    if (stage->answer(ctx)) {
-      ++stats_.answered;
-      if (w.truncated()) ++stats_.truncated;
-      return w.finish();
+    switch (stage->answer(ctx)) {
+      case Verdict::kPass:
+        continue;
+      case Verdict::kAnswered:
+        ++stats_.answered;
+        if (w.truncated()) ++stats_.truncated;
+        return w.finish();
+      case Verdict::kDeferred:
+        ++stats_.deferred;
+        return 0;
     }
   }
   ++stats_.servfail;

@@ -6,8 +6,12 @@
 //     server.allow admits it); REFUSED without one
 //   stages, in order, each answers or passes (CoreDNS's chain):
 //       private zones and local zones (the VPC's policy table)
-//       → answer cache → forwarding rules → resolver                    (later issues)
+//       → cache and iterative resolution (resolver stage)  → forwarding rules (later issue)
 //   no stage answered: SERVFAIL
+//
+// A stage may answer later (a cache miss going upstream): it takes a PendingReply from the
+// context and returns kDeferred; the reply is then written and sent through the listener's
+// ReplySink, on the same loop thread, when the answer is known.
 //
 // Thread affinity: one Pipeline per worker thread; handle() is called only on that thread.
 // It shares the immutable snapshot with the other workers; setSnapshot() swaps it on this thread.
@@ -32,10 +36,41 @@ class Updater;
 
 enum class Transport : uint8_t { kUdp, kTcp };
 
+struct ClientInfo;
+
+// Where a reply completed after handle() returned goes: the listener that received the query.
+// Loop thread only.
+class ReplySink {
+ public:
+  virtual ~ReplySink() = default;
+  // Sends `reply` to `client` (UDP: to its address; TCP: on connection `client.connection`, or
+  // nowhere if that connection has closed meanwhile).
+  virtual void sendLater(const ClientInfo& client, std::span<const uint8_t> reply) = 0;
+};
+
 struct ClientInfo {
   SocketAddress address;
   Transport transport = Transport::kUdp;
   size_t listener_index = 0;  // into Config::server.listen
+  ReplySink* sink = nullptr;  // null: the listener cannot take late replies (they are dropped)
+  uint64_t connection = 0;    // TCP: the connection's serial number within its listener
+};
+
+// Everything needed to answer a query later, copied out of the packet: the reply's header
+// (ID, opcode, RD, CD mirrored), the question as the client spelled it, its EDNS and size limit.
+struct PendingReply {
+  ClientInfo client;
+  dns::Header header;
+  dns::Question question;
+  bool has_edns = false;
+  bool do_bit = false;
+  uint16_t our_udp_size = dns::kDefaultEdnsUdpPayload;
+  size_t size_limit = dns::kMinUdpPayload;
+
+  // Starts a reply in `buf` (header, question, OPT): the caller adds records and finishes.
+  dns::MessageWriter startReply(std::span<uint8_t> buf) const;
+  // Hands a finished reply to the listener.
+  void send(std::span<const uint8_t> reply) const;
 };
 
 // Per-worker counters; read by the worker at shutdown (metrics come with a later issue).
@@ -47,7 +82,8 @@ struct PipelineStats {
   uint64_t refused = 0;
   uint64_t badvers = 0;
   uint64_t servfail = 0;
-  uint64_t answered = 0;  // by a stage
+  uint64_t answered = 0;  // by a stage, at once
+  uint64_t deferred = 0;  // to be answered later by a stage
   uint64_t truncated = 0;
 };
 
@@ -60,14 +96,23 @@ struct QueryContext {
   const Snapshot& snapshot;
   const View& view;  // the client's VPC (or the default view)
   dns::MessageWriter& reply;
+  size_t size_limit = 0;  // the reply's limit (TCP 65535; UDP the client's EDNS size or 512)
+
+  // What a stage keeps to answer later (see Verdict::kDeferred).
+  PendingReply defer() const;
 };
 
-// One step of the chain. answer() either writes a full reply and returns true, or leaves the
-// writer untouched and returns false to pass the query on.
+enum class Verdict : uint8_t {
+  kPass,      // not mine: the writer is untouched, the next stage sees the query
+  kAnswered,  // the reply is complete in the writer
+  kDeferred,  // the stage took a PendingReply and will send the reply itself (or drop it)
+};
+
+// One step of the chain.
 class Stage {
  public:
   virtual ~Stage() = default;
-  virtual bool answer(QueryContext& ctx) = 0;
+  virtual Verdict answer(QueryContext& ctx) = 0;
 };
 
 class Pipeline {
@@ -87,7 +132,7 @@ class Pipeline {
 
   // Handles one query in `packet` and writes the reply into `out` (at least 65535 bytes are
   // expected for TCP; UDP replies are cut to the client's size). Returns the reply's size, or 0
-  // when nothing must be sent.
+  // when nothing must be sent now (dropped, or deferred: see Stage).
   size_t handle(std::span<const uint8_t> packet, const ClientInfo& client, std::span<uint8_t> out);
 
   const PipelineStats& stats() const { return stats_; }

@@ -17,12 +17,21 @@ constexpr size_t kReadChunk = 4096;
 // have run (libuv requires the memory to live until then).
 class TcpConnection {
  public:
-  TcpConnection(TcpListener& owner, SocketAddress peer) : owner_(owner), peer_(peer) {
+  TcpConnection(TcpListener& owner, SocketAddress peer, uint64_t serial)
+      : owner_(owner), peer_(peer), serial_(serial) {
     tcp_.data = this;
     timer_.data = this;
   }
 
   uv_tcp_t* tcp() { return &tcp_; }
+  uint64_t serial() const { return serial_; }
+
+  // A deferred query's reply.
+  void replyLater(std::span<const uint8_t> reply) {
+    if (waiting_ > 0) --waiting_;
+    if (closing_) return;
+    write(reply);
+  }
   void setPeer(const SocketAddress& peer) { peer_ = peer; }
 
   void start(uv_loop_t* loop) {
@@ -59,7 +68,7 @@ class TcpConnection {
         [](uv_timer_t* t) noexcept {
           auto* self = static_cast<TcpConnection*>(t->data);
           // Replies still being written keep the connection; the timer re-arms on completion.
-          if (self->pending_writes_ == 0) self->close();
+          if (self->pending_writes_ == 0 && self->waiting_ == 0) self->close();
         },
         owner_.limits_.tcp_idle_timeout_ms, 0);
   }
@@ -106,23 +115,30 @@ class TcpConnection {
       std::memmove(in_.data(), in_.data() + off, used_ - off);
       used_ -= off;
     }
-    if (reading_ && pending_writes_ >= owner_.limits_.tcp_max_pipelined) {
+    if (reading_ && pending_writes_ + waiting_ >= owner_.limits_.tcp_max_pipelined) {
       reading_ = false;  // back-pressure: resume when replies drain
       uv_read_stop(reinterpret_cast<uv_stream_t*>(&tcp_));
     }
   }
 
   void answer(std::span<const uint8_t> query) {
-    ClientInfo client{peer_, Transport::kTcp, owner_.listener_index_};
+    ClientInfo client{peer_, Transport::kTcp, owner_.listener_index_, &owner_, serial_};
     const std::span<uint8_t> scratch(owner_.reply_.get(), kReplyScratch);
+    const uint64_t deferred = owner_.pipeline_.stats().deferred;
     const size_t n = owner_.pipeline_.handle(query, client, scratch);
+    if (owner_.pipeline_.stats().deferred != deferred) ++waiting_;
     if (n == 0) return;
+    write({scratch.data(), n});
+  }
+
+  void write(std::span<const uint8_t> reply) {
+    const size_t n = reply.size();
     auto* w = new WriteRequest;
     w->conn = this;
     w->data.resize(n + 2);
     w->data[0] = static_cast<uint8_t>(n >> 8);
     w->data[1] = static_cast<uint8_t>(n);
-    std::memcpy(w->data.data() + 2, scratch.data(), n);
+    std::memcpy(w->data.data() + 2, reply.data(), n);
     w->req.data = w;
     uv_buf_t buf =
         uv_buf_init(reinterpret_cast<char*>(w->data.data()), static_cast<unsigned>(w->data.size()));
@@ -148,7 +164,7 @@ class TcpConnection {
       return;
     }
     armIdleTimer();
-    if (!reading_ && pending_writes_ < owner_.limits_.tcp_max_pipelined) {
+    if (!reading_ && pending_writes_ + waiting_ < owner_.limits_.tcp_max_pipelined) {
       startReading();
       processFrames();  // frames that arrived while paused
     }
@@ -161,6 +177,8 @@ class TcpConnection {
   std::vector<uint8_t> in_;
   size_t used_ = 0;
   size_t pending_writes_ = 0;
+  size_t waiting_ = 0;  // deferred queries whose replies have not come yet
+  uint64_t serial_;
   bool reading_ = false;
   bool closing_ = false;
   int closed_handles_ = 0;
@@ -198,7 +216,7 @@ bool TcpListener::start(uv_loop_t* loop) {
 }
 
 void TcpListener::onConnection() {
-  auto* conn = new TcpConnection(*this, SocketAddress{});
+  auto* conn = new TcpConnection(*this, SocketAddress{}, next_serial_++);
   uv_tcp_init(loop_, conn->tcp());
   if (uv_accept(reinterpret_cast<uv_stream_t*>(&handle_),
                 reinterpret_cast<uv_stream_t*>(conn->tcp())) != 0) {
@@ -216,12 +234,17 @@ void TcpListener::onConnection() {
   if (uv_tcp_getpeername(conn->tcp(), reinterpret_cast<sockaddr*>(&ss), &len) == 0) {
     conn->setPeer(SocketAddress::fromSockaddr(reinterpret_cast<const sockaddr*>(&ss)));
   }
-  conns_.insert(conn);
+  conns_.emplace(conn->serial(), conn);
   conn->start(loop_);
 }
 
 void TcpListener::forget(TcpConnection* c) {
-  conns_.erase(c);
+  conns_.erase(c->serial());
+}
+
+void TcpListener::sendLater(const ClientInfo& client, std::span<const uint8_t> reply) {
+  auto it = conns_.find(client.connection);
+  if (it != conns_.end()) it->second->replyLater(reply);
 }
 
 void TcpListener::close() {
@@ -229,7 +252,8 @@ void TcpListener::close() {
   open_ = false;
   uv_close(reinterpret_cast<uv_handle_t*>(&handle_), nullptr);
   // close() removes the connection from conns_, so iterate over a copy.
-  const std::vector<TcpConnection*> all(conns_.begin(), conns_.end());
+  std::vector<TcpConnection*> all;
+  for (auto& [serial, c] : conns_) all.push_back(c);
   for (auto* c : all) c->close();
 }
 

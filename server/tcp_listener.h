@@ -13,7 +13,7 @@
 
 #include <cstdint>
 #include <memory>
-#include <unordered_set>
+#include <unordered_map>
 
 #include "config/config.h"
 #include "server/pipeline.h"
@@ -22,7 +22,7 @@ namespace vpcdns::server {
 
 class TcpConnection;
 
-class TcpListener {
+class TcpListener final : public ReplySink {
  public:
   TcpListener(int fd, size_t listener_index, Pipeline& pipeline,
               const config::ServerSection& limits);
@@ -36,6 +36,9 @@ class TcpListener {
 
   size_t connections() const { return conns_.size(); }
 
+  // A reply completed after the query's turn: written on its connection if that is still open.
+  void sendLater(const ClientInfo& client, std::span<const uint8_t> reply) override;
+
  private:
   friend class TcpConnection;
   void onConnection();
@@ -48,7 +51,8 @@ class TcpListener {
   uv_loop_t* loop_ = nullptr;
   uv_tcp_t handle_{};
   bool open_ = false;
-  std::unordered_set<TcpConnection*> conns_;
+  std::unordered_map<uint64_t, TcpConnection*> conns_;  // by serial number
+  uint64_t next_serial_ = 1;
   std::unique_ptr<uint8_t[]> reply_;  // 65535: scratch for the pipeline
 };
 

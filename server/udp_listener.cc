@@ -42,7 +42,7 @@ bool UdpListener::start(uv_loop_t* loop) {
 void UdpListener::onRead(ssize_t nread, const uv_buf_t* buf, const sockaddr* addr) {
   // nread == 0 with addr == nullptr marks the end of a batch; the buffer is ours, not freed.
   if (nread <= 0 || addr == nullptr) return;
-  ClientInfo client{SocketAddress::fromSockaddr(addr), Transport::kUdp, listener_index_};
+  ClientInfo client{SocketAddress::fromSockaddr(addr), Transport::kUdp, listener_index_, this, 0};
   const std::span<const uint8_t> packet(reinterpret_cast<const uint8_t*>(buf->base),
                                         static_cast<size_t>(nread));
   const size_t n = pipeline_.handle(packet, client, *reply_);
@@ -50,6 +50,17 @@ void UdpListener::onRead(ssize_t nread, const uv_buf_t* buf, const sockaddr* add
   uv_buf_t out = uv_buf_init(reinterpret_cast<char*>(reply_->data()), static_cast<unsigned>(n));
   // A full socket buffer drops the reply, as the network could; the client retries.
   if (uv_udp_try_send(&handle_, &out, 1, addr) < 0) ++send_failures_;
+}
+
+void UdpListener::sendLater(const ClientInfo& client, std::span<const uint8_t> reply) {
+  if (!open_) return;
+  sockaddr_storage ss{};
+  client.address.toSockaddr(ss);
+  uv_buf_t out = uv_buf_init(const_cast<char*>(reinterpret_cast<const char*>(reply.data())),
+                             static_cast<unsigned>(reply.size()));
+  if (uv_udp_try_send(&handle_, &out, 1, reinterpret_cast<const sockaddr*>(&ss)) < 0) {
+    ++send_failures_;
+  }
 }
 
 void UdpListener::close() {

@@ -15,7 +15,7 @@
 
 namespace vpcdns::server {
 
-class UdpListener {
+class UdpListener final : public ReplySink {
  public:
   UdpListener(int fd, size_t listener_index, Pipeline& pipeline);
   UdpListener(const UdpListener&) = delete;
@@ -26,6 +26,9 @@ class UdpListener {
   void close();
 
   uint64_t sendFailures() const { return send_failures_; }
+
+  // A reply completed after the query's turn (resolver, forwarder).
+  void sendLater(const ClientInfo& client, std::span<const uint8_t> reply) override;
 
  private:
   static constexpr size_t kDatagramSlot = 64 * 1024;  // libuv slices the buffer this way

@@ -43,14 +43,14 @@ std::optional<dns::Record> hostnamePtr(const PolicyEntry& e, const dns::Name& qn
 }
 
 // Synthesized names answer like zone data: the record, NODATA for other types, else the zone.
-bool answerSynthesized(QueryContext& ctx, const dns::Record& rec, uint16_t qtype,
+Verdict answerSynthesized(QueryContext& ctx, const dns::Record& rec, uint16_t qtype,
                        const private_zones::Zone& zone) {
   if (qtype == rec.type || qtype == dns::rrtype::kANY) {
     ctx.reply.addRecord(dns::Section::kAnswer, rec);
   } else {
     ctx.reply.addRecord(dns::Section::kAuthority, zone.negativeSoa());
   }
-  return true;
+  return Verdict::kAnswered;
 }
 
 // Writes one lookup result. Returns the CNAME target to continue with, if any.
@@ -87,11 +87,11 @@ const dns::Name* writeLookup(QueryContext& ctx, const Lookup& l, bool first) {
 
 }  // namespace
 
-bool ZoneStage::answer(QueryContext& ctx) {
+Verdict ZoneStage::answer(QueryContext& ctx) {
   const uint16_t qtype = ctx.query.question.type;
   const dns::Name* name = &ctx.query.question.name;
   const PolicyEntry* entry = ctx.view.table.match(*name);
-  if (entry == nullptr) return false;  // the default ".": recursion / forwarding decide
+  if (entry == nullptr) return Verdict::kPass;  // the default ".": recursion / forwarding decide
   ctx.reply.header().aa = true;
 
   for (int step = 0; step < kMaxCnameChain; ++step) {
@@ -106,19 +106,19 @@ bool ZoneStage::answer(QueryContext& ctx) {
       if (auto ptr = hostnamePtr(*entry, *name)) return answerSynthesized(ctx, *ptr, qtype, zone);
     }
     const dns::Name* next = writeLookup(ctx, l, step == 0);
-    if (next == nullptr || qtype == dns::rrtype::kCNAME) return true;
+    if (next == nullptr || qtype == dns::rrtype::kCNAME) return Verdict::kAnswered;
     // Follow the CNAME only into names this VPC answers itself; the rest of the chain is for
     // the resolver or a forwarding rule, which take the partial answer from here (RFC 1034
     // §4.3.2 step 3a).
     const PolicyEntry* next_entry = ctx.view.table.match(*next);
-    if (next_entry == nullptr) return true;
+    if (next_entry == nullptr) return Verdict::kAnswered;
     entry = next_entry;
     name = next;
   }
   // A chain longer than any sane zone needs is a loop: what has been written stands, with
   // SERVFAIL (as BIND and Unbound do).
   ctx.reply.setRcode(dns::rcode::kServFail);
-  return true;
+  return Verdict::kAnswered;
 }
 
 }  // namespace vpcdns::server

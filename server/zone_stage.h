@@ -17,7 +17,7 @@ namespace vpcdns::server {
 class ZoneStage : public Stage {
  public:
   static constexpr int kMaxCnameChain = 12;
-  bool answer(QueryContext& ctx) override;
+  Verdict answer(QueryContext& ctx) override;
 };
 
 }  // namespace vpcdns::server

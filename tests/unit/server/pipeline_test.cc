@@ -32,7 +32,7 @@ std::vector<uint8_t> query(const std::string& name, std::optional<uint16_t> edns
 class BigAnswerStage : public Stage {
  public:
   explicit BigAnswerStage(int count) : count_(count) {}
-  bool answer(QueryContext& ctx) override {
+  Verdict answer(QueryContext& ctx) override {
     std::vector<dns::Record> rrset;
     for (int i = 0; i < count_; ++i) {
       dns::RdataA a;
@@ -41,7 +41,7 @@ class BigAnswerStage : public Stage {
     }
     ctx.reply.header().aa = true;
     ctx.reply.addRRset(dns::Section::kAnswer, rrset);
-    return true;
+    return Verdict::kAnswered;
   }
 
  private:
@@ -50,9 +50,9 @@ class BigAnswerStage : public Stage {
 
 class PassStage : public Stage {
  public:
-  bool answer(QueryContext&) override {
+  Verdict answer(QueryContext&) override {
     ++calls;
-    return false;
+    return Verdict::kPass;
   }
   int calls = 0;
 };
