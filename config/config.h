@@ -39,6 +39,29 @@ struct LoggingSection {
   std::string format = "text";  // text | json
 };
 
+// Iterative resolution from the root (README "resolver").
+struct ResolverSection {
+  std::string root_hints;  // a named.root file; empty: the IANA root servers built in
+  bool qname_minimisation = true;      // RFC 9156, relaxed (falls back for broken servers)
+  bool ipv6 = true;                    // query servers over IPv6 and ask for AAAA glue
+  std::vector<IpPrefix> dont_query;    // never sent queries (defaults: loopback; see README)
+  uint16_t edns_udp_size = 1232;       // advertised to authoritative servers
+  uint32_t max_upstream_queries = 64;  // per client question, sub-resolutions included
+  uint32_t max_referral_depth = 24;    // delegations followed for one name
+  uint32_t max_cname_chain = 12;       // CNAME/DNAME links in one answer
+  uint32_t max_glueless_ns = 4;        // NS names resolved for addresses, per delegation
+  uint32_t upstream_timeout_ms = 800;  // first timeout for a server with no RTT yet
+  uint32_t resolution_timeout_ms = 5000;  // a client question gets SERVFAIL after this
+};
+
+// The shared record cache (README "cache").
+struct CacheSection {
+  uint64_t max_memory = uint64_t{64} << 20;  // bytes
+  uint32_t min_ttl = 0;
+  uint32_t max_ttl = 86400;
+  uint32_t max_negative_ttl = 3600;  // RFC 2308 §5
+};
+
 // A VPC: the clients it contains and what they see (README "vpcs").
 struct Vpc {
   std::string id;
@@ -78,6 +101,8 @@ struct Config {
   std::string base_dir;  // relative zone file paths start here ("." for the embedded default)
   ServerSection server;
   LoggingSection logging;
+  ResolverSection resolver;
+  CacheSection cache;
   std::vector<Vpc> vpcs;
   std::vector<ZoneSpec> zones;
   std::vector<TsigKeySpec> tsig_keys;

@@ -155,6 +155,8 @@ constexpr Field<LoggingSection> kLoggingFields[] = {
 constexpr Field<Config> kTopFields[] = {
     {"server", sectionField<&Config::server, kServerFields>},
     {"logging", sectionField<&Config::logging, kLoggingFields>},
+    {"resolver", readResolver},
+    {"cache", readCache},
     {"vpcs", readVpcs},
     {"zones", readZones},
     {"tsig_keys", readTsigKeys},
@@ -168,6 +170,7 @@ Config defaultConfig(const std::string& source) {
   c.base_dir = ".";
   c.server.listen = {Listener{*SocketAddress::parse("127.0.0.1:5353", kDefaultDnsPort), ""}};
   c.server.allow = {*IpPrefix::parse("127.0.0.0/8"), *IpPrefix::parse("::1/128")};
+  c.resolver.dont_query = {*IpPrefix::parse("127.0.0.0/8"), *IpPrefix::parse("::1/128")};
   return c;
 }
 

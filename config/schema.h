@@ -21,6 +21,12 @@ void checkVpcRefs(Reader& r, const Config& c);
 // An id of letters, digits, '.', '_' or '-'; reports an error and returns nullopt otherwise.
 std::optional<std::string> readId(Reader& r, const Value& v);
 std::optional<IpPrefix> readPrefix(Reader& r, const Value& v);
+// "true" or "false"; anything else is reported (and reads as false).
+bool readBool(Reader& r, const Value& v);
+
+// The `resolver` and `cache` sections (schema_resolver.cc).
+void readResolver(Reader& r, const Value& v, Config& out);
+void readCache(Reader& r, const Value& v, Config& out);
 
 // Reads the document root into `out` (pre-filled with defaults), reporting errors to `r`.
 void readConfig(Reader& r, const YAML::Node& root, Config& out);

@@ -24,12 +24,6 @@ std::optional<dns::Name> readDomain(Reader& r, const Value& v) {
   return *name;
 }
 
-bool readBool(Reader& r, const Value& v) {
-  auto text = readScalar(r, v, "true or false");
-  if (text && (*text == "true" || *text == "false")) return *text == "true";
-  if (text) r.expected(v, "true or false");
-  return false;
-}
 
 // ---- vpcs --------------------------------------------------------------------------------------
 
@@ -343,6 +337,13 @@ void checkVpcRefs(Reader& r, const Config& c) {
       r.error(ref.mark, ref.path, "unknown VPC '" + ref.id + "' (declare it under vpcs)");
     }
   }
+}
+
+bool readBool(Reader& r, const Value& v) {
+  auto text = readScalar(r, v, "true or false");
+  if (text && (*text == "true" || *text == "false")) return *text == "true";
+  if (text) r.expected(v, "true or false");
+  return false;
 }
 
 }  // namespace vpcdns::config::detail
