@@ -1,0 +1,51 @@
+// NetTransport: the real Transport on a libuv loop (see transport.h for the contract).
+//
+// UDP: one uv_udp_t per query, bound to port 0 of the wildcard address of the server's family
+// (the kernel picks a random ephemeral port, RFC 6056) and connect()ed to the server, so the
+// kernel already drops datagrams from other addresses; the ID and question are checked here.
+// TCP: one uv_tcp_t per query, closed after the reply.
+//
+// Thread affinity: constructed and used on the loop thread; close() before the loop ends,
+// destroyed after the loop has run the close callbacks.
+#pragma once
+
+#include <uv.h>
+
+#include <cstdint>
+#include <memory>
+#include <unordered_map>
+
+#include "resolver/transport.h"
+
+namespace vpcdns::resolver {
+
+class NetTransport final : public Transport {
+ public:
+  explicit NetTransport(uv_loop_t* loop);
+  ~NetTransport() override;
+  NetTransport(const NetTransport&) = delete;
+  NetTransport& operator=(const NetTransport&) = delete;
+
+  uint64_t send(const SocketAddress& server, std::span<const uint8_t> query, bool tcp,
+                uint32_t timeout_ms, UpstreamCallback done) override;
+  void cancel(uint64_t handle) override;
+  TransportStats stats() const override { return stats_; }
+
+  // Cancels everything in flight (no callbacks) and closes the handles.
+  void close();
+
+  size_t inFlight() const { return queries_.size(); }
+
+  struct Query;  // one query in flight (defined in the .cc)
+
+ private:
+  friend struct Query;
+  void finish(Query* q, UpstreamResult&& result);
+
+  uv_loop_t* loop_;
+  uint64_t next_handle_ = 1;
+  std::unordered_map<uint64_t, Query*> queries_;
+  TransportStats stats_;
+};
+
+}  // namespace vpcdns::resolver
