@@ -16,6 +16,7 @@
 #include "app/logging.h"
 #include "config/config.h"
 #include "server/daemon.h"
+#include "server/resolver_stage.h"
 #include "server/snapshot.h"
 
 namespace {
@@ -88,6 +89,12 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "%zu error(s)\n", snapshot.error().size());
     return 1;
   }
+  // So are the root hints; the cache and the server table are made here too.
+  auto runtime = vpcdns::server::buildResolverRuntime(*config);
+  if (!runtime) {
+    std::fprintf(stderr, "%s\n1 error(s)\n", runtime.error().c_str());
+    return 1;
+  }
   if (opts.check_only) {
     std::printf("%s: OK (%zu zone(s), %zu VPC(s))\n", opts.config_file.c_str(),
                 config->zones.size(), config->vpcs.size());
@@ -99,7 +106,7 @@ int main(int argc, char** argv) {
   }
   spdlog::info("vpcdns {} starting with config {}", kVersion, config->source);
 
-  vpcdns::server::Daemon daemon(*snapshot, opts.config_file);
+  vpcdns::server::Daemon daemon(*snapshot, opts.config_file, *runtime);
   if (auto bound = daemon.bind(); !bound) {
     spdlog::critical("cannot listen: {}", bound.error());
     return 1;

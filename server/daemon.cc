@@ -19,11 +19,40 @@ unsigned workerCount(const config::Config& config) {
   return n == 0 ? 1 : n;
 }
 
-Daemon::Daemon(std::shared_ptr<const Snapshot> snapshot, std::string config_file)
+Daemon::Daemon(std::shared_ptr<const Snapshot> snapshot, std::string config_file,
+               std::shared_ptr<ResolverRuntime> runtime)
     : holder_(snapshot),
       config_(snapshot->config),
       config_file_(std::move(config_file)),
-      nworkers_(workerCount(*config_)) {}
+      nworkers_(workerCount(*config_)),
+      runtime_(std::move(runtime)) {}
+
+void Daemon::logStats() const {
+  uint64_t queries = 0, hits = 0, upstream = 0, tcp = 0, timeouts = 0, errors = 0, ignored = 0,
+           resolutions = 0, joined = 0, servfail = 0;
+  for (const auto& w : workers_) {
+    const auto* c = w->resolverCounters();
+    if (c == nullptr) continue;
+    queries += c->queries.get();
+    hits += c->cache_hits.get();
+    upstream += c->upstream_queries.get();
+    tcp += c->upstream_tcp.get();
+    timeouts += c->upstream_timeouts.get();
+    errors += c->upstream_errors.get();
+    ignored += c->upstream_ignored.get();
+    resolutions += c->resolutions.get();
+    joined += c->joined.get();
+    servfail += c->servfail.get();
+  }
+  cache::CacheStats cs;
+  if (runtime_) cs = runtime_->cache->stats();
+  spdlog::info(
+      "stats: queries={} cache_hits={} upstream_queries={} upstream_tcp={} upstream_timeouts={} "
+      "upstream_ignored={} resolutions={} joined={} servfail={} cache_bytes={} cache_entries={} "
+      "cache_evictions={} upstream_errors={}",
+      queries, hits, upstream, tcp, timeouts, ignored, resolutions, joined, servfail, cs.bytes,
+      cs.entries, cs.evictions, errors);
+}
 
 void Daemon::reload() {
   if (config_file_.empty()) {
@@ -96,13 +125,14 @@ int Daemon::run() {
   signal(SIGPIPE, SIG_IGN);  // a client closing mid-write is handled by the write callback
 
   for (unsigned w = 0; w < nworkers_; ++w) {
-    workers_.push_back(std::make_unique<Worker>(w, holder_, &updater_, std::move(fds_[w])));
+    workers_.push_back(
+        std::make_unique<Worker>(w, holder_, &updater_, std::move(fds_[w]), runtime_));
     fds_[w].clear();  // owned by the worker now
   }
   for (auto& w : workers_) w->start();
   spdlog::info("vpcdns ready: {} worker(s)", nworkers_);
 
-  uv_signal_t sigterm, sigint, sighup;
+  uv_signal_t sigterm, sigint, sighup, sigusr1;
   auto on_signal = [](uv_signal_t* h, int signum) noexcept {
     auto* self = static_cast<Daemon*>(h->data);
     spdlog::info("signal {}: shutting down", signum);
@@ -123,8 +153,14 @@ int Daemon::run() {
         static_cast<Daemon*>(h->data)->reload();
       },
       SIGHUP);
+  uv_signal_init(&loop, &sigusr1);
+  sigusr1.data = this;
+  uv_signal_start(
+      &sigusr1, [](uv_signal_t* h, int) noexcept { static_cast<Daemon*>(h->data)->logStats(); },
+      SIGUSR1);
   uv_run(&loop, UV_RUN_DEFAULT);
 
+  uv_close(reinterpret_cast<uv_handle_t*>(&sigusr1), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&sighup), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&sigterm), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&sigint), nullptr);
@@ -142,6 +178,7 @@ int Daemon::run() {
     total.refused += s.refused;
     total.servfail += s.servfail;
   }
+  logStats();
   spdlog::info("stopped: queries={} dropped={} formerr={} refused={} servfail={}", total.queries,
                total.dropped, total.formerr, total.refused, total.servfail);
   return 0;

@@ -3,7 +3,7 @@
 // worker threads end, run() returns. SIGHUP re-reads the config file and the zone files and, if
 // all of it is valid, publishes the new snapshot, which every worker serves from its next query;
 // otherwise it logs every error (file:line:column) and keeps serving the old one. Listener and
-// worker changes need a restart.
+// worker changes need a restart. SIGUSR1 logs the counters (one "stats:" line).
 //
 // Thread affinity: every method on the main thread.
 #pragma once
@@ -22,7 +22,9 @@ namespace vpcdns::server {
 class Daemon {
  public:
   // `config_file` is re-read on SIGHUP; empty for the embedded default (nothing to re-read).
-  Daemon(std::shared_ptr<const Snapshot> snapshot, std::string config_file);
+  // `runtime` (may be null) is the recursion state shared by the workers (cache, server table).
+  Daemon(std::shared_ptr<const Snapshot> snapshot, std::string config_file,
+         std::shared_ptr<ResolverRuntime> runtime = nullptr);
   ~Daemon();
 
   // Opens every listening socket (one UDP and one TCP per listener per worker). On failure
@@ -34,6 +36,7 @@ class Daemon {
 
  private:
   void reload();
+  void logStats() const;  // SIGUSR1, and at exit
 
   SnapshotHolder holder_;
   Updater updater_{holder_};
@@ -42,6 +45,7 @@ class Daemon {
   unsigned nworkers_ = 1;
   std::vector<std::vector<ListenerFds>> fds_;  // [worker][listener]
   std::vector<std::unique_ptr<Worker>> workers_;
+  std::shared_ptr<ResolverRuntime> runtime_;
 };
 
 // Number of worker threads for a config (workers: auto = one per core).

@@ -10,12 +10,17 @@
 namespace vpcdns::server {
 
 Worker::Worker(size_t index, const SnapshotHolder& holder, Updater* updater,
-               std::vector<ListenerFds> fds)
+               std::vector<ListenerFds> fds, std::shared_ptr<ResolverRuntime> runtime)
     : index_(index),
       config_(holder.current()->config),
       pipeline_(holder),
       thread_("worker-" + std::to_string(index)) {
   pipeline_.addStage(std::make_unique<ZoneStage>());
+  if (runtime) {
+    auto stage = std::make_unique<ResolverStage>(std::move(runtime));
+    resolver_stage_ = stage.get();
+    pipeline_.addStage(std::move(stage));
+  }
   pipeline_.setUpdater(updater);
   for (size_t i = 0; i < fds.size(); ++i) {
     udp_.push_back(std::make_unique<UdpListener>(fds[i].udp, i, pipeline_));
@@ -33,12 +38,14 @@ void Worker::start() {
 }
 
 void Worker::onStart(uv_loop_t* loop) {
+  if (resolver_stage_ != nullptr) resolver_stage_->attach(loop);
   for (auto& l : udp_) l->start(loop);
   for (auto& l : tcp_) l->start(loop);
   spdlog::debug("worker {} serving {} listener(s)", index_, udp_.size());
 }
 
 void Worker::onStop() {
+  if (resolver_stage_ != nullptr) resolver_stage_->detach();
   for (auto& l : udp_) l->close();
   for (auto& l : tcp_) l->close();
 }

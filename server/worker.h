@@ -11,6 +11,7 @@
 #include "config/config.h"
 #include "io/loop_thread.h"
 #include "server/pipeline.h"
+#include "server/resolver_stage.h"
 #include "server/tcp_listener.h"
 #include "server/udp_listener.h"
 
@@ -26,8 +27,9 @@ class Worker {
   // Takes ownership of the fds (one pair per config listener, in order).
   // `holder` must outlive the worker; its current snapshot's config sets listeners and limits.
   // `updater` (may be null: UPDATE gets NOTIMP) too.
-  Worker(size_t index, const SnapshotHolder& holder, Updater* updater,
-         std::vector<ListenerFds> fds);
+  // `runtime` (may be null: no recursion, misses get SERVFAIL) is shared by all workers.
+  Worker(size_t index, const SnapshotHolder& holder, Updater* updater, std::vector<ListenerFds> fds,
+         std::shared_ptr<ResolverRuntime> runtime);
   ~Worker();
 
   void start();
@@ -36,6 +38,10 @@ class Worker {
 
   // Valid after join().
   const PipelineStats& stats() const { return pipeline_.stats(); }
+  // Readable from any thread at any time; null without recursion.
+  const resolver::ResolverCounters* resolverCounters() const {
+    return resolver_stage_ ? &resolver_stage_->counters() : nullptr;
+  }
 
  private:
   void onStart(uv_loop_t* loop);
@@ -44,6 +50,7 @@ class Worker {
   size_t index_;
   std::shared_ptr<const config::Config> config_;  // the start-up config: listeners and limits
   Pipeline pipeline_;
+  ResolverStage* resolver_stage_ = nullptr;  // owned by pipeline_
   std::vector<std::unique_ptr<UdpListener>> udp_;
   std::vector<std::unique_ptr<TcpListener>> tcp_;
   io::LoopThread thread_;
