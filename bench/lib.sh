@@ -7,6 +7,11 @@ port=5353
 # bench_require TOOL...: the build and the tools are there, or say how to get them.
 bench_require() {
   [[ -x $vpcdns ]] || { echo "build first: scripts/build.sh" >&2; exit 1; }
+  bench_require_tools "$@"
+}
+
+# bench_require_tools TOOL...: only the tools (for scripts that build vpcdns themselves).
+bench_require_tools() {
   for tool in "$@"; do
     command -v "$tool" >/dev/null || { echo "needs $tool (scripts/deps.sh --ci)" >&2; exit 1; }
   done
