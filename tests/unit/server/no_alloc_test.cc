@@ -8,6 +8,7 @@
 
 #include "dns/rdata.h"
 #include "server/pipeline.h"
+#include "server/resolver_stage.h"
 #include "server/zone_stage.h"
 
 #include "tests/support/alloc_counter.h"
@@ -130,6 +131,73 @@ TEST(HotPath, ZoneStageAllocatesNothing) {
   EXPECT_EQ(pipeline.stats().answered, queries.size());
   EXPECT_EQ(pipeline.stats().servfail, 0u);
   for (size_t s : sizes) EXPECT_GT(s, 12u);
+}
+
+// Cache hits of the resolver (data, a CNAME chain, NXDOMAIN, NODATA): no heap allocation once
+// the resolver's scratch space has grown to fit.
+TEST(HotPath, ResolverCacheHitsAllocateNothing) {
+  auto config = std::make_shared<config::Config>();
+  config->server.allow = {*IpPrefix::parse("127.0.0.0/8")};
+  auto snapshot = buildSnapshot(config);
+  ASSERT_TRUE(snapshot.ok());
+  auto runtime = buildResolverRuntime(*config);
+  ASSERT_TRUE(runtime.ok()) << runtime.error();
+  auto& cache = *(*runtime)->cache;
+  auto rr = [](const char* owner, uint16_t type, const char* text) {
+    return dns::Record{*dns::Name::fromText(owner), type, dns::rrclass::kIN, 300,
+                       *dns::rdataFromText(type, text)};
+  };
+  const auto a1 = rr("www.example.com.", dns::rrtype::kA, "192.0.2.1");
+  const auto a2 = rr("www.example.com.", dns::rrtype::kA, "192.0.2.2");
+  const std::vector<dns::Record> a = {a1, a2};
+  const auto cname = rr("alias.example.com.", dns::rrtype::kCNAME, "www.example.com.");
+  const auto soa =
+      rr("example.com.", dns::rrtype::kSOA, "ns.example.com. h.example.com. 1 2 3 4 60");
+  cache.insert({0, a1.name, dns::rrtype::kA}, a, 300, cache::Trust::kAnswerAuth);
+  cache.insert({0, cname.name, dns::rrtype::kCNAME}, {&cname, 1}, 300, cache::Trust::kAnswerAuth);
+  cache.insertNxDomain({0, *dns::Name::fromText("nx.example.com."), dns::rrtype::kA}, soa,
+                       cache::Trust::kAuthorityAuth);
+  cache.insertNoData({0, a1.name, dns::rrtype::kTXT}, soa, cache::Trust::kAuthorityAuth);
+
+  uv_loop_t loop;
+  uv_loop_init(&loop);
+  Pipeline pipeline(*snapshot);
+  pipeline.addStage(std::make_unique<ZoneStage>());
+  auto stage = std::make_unique<ResolverStage>(*runtime);
+  ResolverStage* resolver = stage.get();
+  pipeline.addStage(std::move(stage));
+  resolver->attach(&loop);
+
+  std::array<uint8_t, 65535> out{};
+  const ClientInfo client{SocketAddress(*IpAddress::parse("127.0.0.1"), 5000), Transport::kUdp, 0};
+  const std::vector<std::vector<uint8_t>> queries = {
+      ask("www.example.com.", dns::rrtype::kA),
+      ask("alias.example.com.", dns::rrtype::kA),
+      ask("NX.example.com.", dns::rrtype::kA),
+      ask("www.example.com.", dns::rrtype::kTXT),
+  };
+  const uint16_t rcodes[] = {dns::rcode::kNoError, dns::rcode::kNoError, dns::rcode::kNXDomain,
+                             dns::rcode::kNoError};
+  const size_t answers[] = {2, 3, 0, 0};
+  for (const auto& q : queries) pipeline.handle(q, client, out);  // warm-up
+  for (size_t i = 0; i < queries.size(); ++i) {
+    size_t n;
+    {
+      Counting c;
+      n = pipeline.handle(queries[i], client, out);
+      EXPECT_EQ(g_allocations, 0u) << "query " << i;
+    }
+    auto reply = dns::Message::parse({out.data(), n});
+    ASSERT_TRUE(reply.ok()) << "query " << i;
+    EXPECT_EQ(reply->rcode(), rcodes[i]) << "query " << i;
+    EXPECT_EQ(reply->answer.size(), answers[i]) << "query " << i;
+    EXPECT_EQ(reply->authority.size(), answers[i] == 0 ? 1u : 0u) << "query " << i;
+  }
+  EXPECT_EQ(resolver->counters().cache_hits.get(), 2 * queries.size());
+  EXPECT_EQ(resolver->counters().upstream_queries.get(), 0u);
+  resolver->detach();
+  uv_run(&loop, UV_RUN_DEFAULT);
+  EXPECT_EQ(uv_loop_close(&loop), 0);
 }
 
 }  // namespace

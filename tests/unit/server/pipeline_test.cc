@@ -176,3 +176,65 @@ TEST(Pipeline, HeaderOnlyQueryGetsFormerr) {
 
 }  // namespace
 }  // namespace vpcdns::server
+
+namespace vpcdns::server {
+namespace {
+
+// Keeps what it is given, to answer later.
+class DeferStage : public Stage {
+ public:
+  Verdict answer(QueryContext& ctx) override {
+    pending.push_back(ctx.defer());
+    return Verdict::kDeferred;
+  }
+  std::vector<PendingReply> pending;
+};
+
+class RecordingSink : public ReplySink {
+ public:
+  void sendLater(const ClientInfo& client, std::span<const uint8_t> reply) override {
+    to.push_back(client);
+    sent.emplace_back(reply.begin(), reply.end());
+  }
+  std::vector<ClientInfo> to;
+  std::vector<std::vector<uint8_t>> sent;
+};
+
+TEST(Pipeline, DeferredQueryIsAnsweredLaterThroughTheSink) {
+  Fixture f;
+  auto* defer = new DeferStage;
+  auto* after = new PassStage;
+  f.pipeline.addStage(std::unique_ptr<Stage>(defer));
+  f.pipeline.addStage(std::unique_ptr<Stage>(after));
+  RecordingSink sink;
+  ClientInfo client{SocketAddress(*IpAddress::parse("127.0.0.1"), 4000), Transport::kTcp, 0, &sink,
+                    42};
+  const auto q = query("Example.COM.", 1232);
+  EXPECT_EQ(f.pipeline.handle(q, client, f.out), 0u);  // nothing to send now
+  EXPECT_EQ(after->calls, 0);
+  EXPECT_EQ(f.pipeline.stats().deferred, 1u);
+  EXPECT_EQ(f.pipeline.stats().servfail, 0u);
+  ASSERT_EQ(defer->pending.size(), 1u);
+
+  // Later: the stage writes the reply with the client's header, question and EDNS.
+  const PendingReply& p = defer->pending.front();
+  std::array<uint8_t, 65535> buf{};
+  dns::MessageWriter w = p.startReply(buf);
+  w.setRcode(dns::rcode::kNXDomain);
+  const size_t n = w.finish();
+  p.send({buf.data(), n});
+  ASSERT_EQ(sink.sent.size(), 1u);
+  EXPECT_EQ(sink.to.front().connection, 42u);
+  auto m = dns::Message::parse(sink.sent.front());
+  ASSERT_TRUE(m.ok());
+  EXPECT_EQ(m->header.id, 0x1234);
+  EXPECT_TRUE(m->header.qr);
+  EXPECT_TRUE(m->header.rd);
+  EXPECT_EQ(m->rcode(), dns::rcode::kNXDomain);
+  ASSERT_EQ(m->questions.size(), 1u);
+  EXPECT_TRUE(m->questions.front().name.identical(*dns::Name::fromText("Example.COM.")));
+  EXPECT_TRUE(m->edns.has_value());
+}
+
+}  // namespace
+}  // namespace vpcdns::server
