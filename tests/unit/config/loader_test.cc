@@ -9,6 +9,7 @@
 #include <fstream>
 
 #include "config/config.h"
+#include "tests/unit/config/config_test_support.h"
 
 namespace vpcdns::config {
 namespace {
@@ -17,20 +18,8 @@ using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 
 // Every error of loading `yaml` as "cfg.yaml", formatted as users see them.
-std::vector<std::string> errorsOf(std::string_view yaml) {
-  LoadResult r = loadString(yaml, "cfg.yaml");
-  std::vector<std::string> out;
-  if (!r.ok()) {
-    for (const auto& e : r.error()) out.push_back(e.toString());
-  }
-  return out;
-}
-
-Config load(std::string_view yaml) {
-  LoadResult r = loadString(yaml, "cfg.yaml");
-  EXPECT_THAT(errorsOf(yaml), IsEmpty());
-  return r.ok() ? *r : Config{};
-}
+using test_support::errorsOf;
+using test_support::load;
 
 std::vector<std::string> strings(const std::vector<IpPrefix>& prefixes) {
   std::vector<std::string> out;

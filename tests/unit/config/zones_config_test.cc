@@ -10,6 +10,7 @@
 
 #include "config/config.h"
 #include "dns/types.h"
+#include "tests/unit/config/config_test_support.h"
 
 namespace vpcdns::config {
 namespace {
@@ -17,20 +18,8 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 
-std::vector<std::string> errorsOf(std::string_view yaml) {
-  LoadResult r = loadString(yaml, "cfg.yaml");
-  std::vector<std::string> out;
-  if (!r.ok()) {
-    for (const auto& e : r.error()) out.push_back(e.toString());
-  }
-  return out;
-}
-
-Config load(std::string_view yaml) {
-  LoadResult r = loadString(yaml, "cfg.yaml");
-  EXPECT_THAT(errorsOf(yaml), IsEmpty());
-  return r.ok() ? *r : Config{};
-}
+using test_support::errorsOf;
+using test_support::load;
 
 std::vector<std::string> strings(const std::vector<IpPrefix>& prefixes) {
   std::vector<std::string> out;
