@@ -2,11 +2,15 @@
 //
 // UDP: one uv_udp_t per query, bound to port 0 of the wildcard address of the server's family
 // (the kernel picks a random ephemeral port, RFC 6056) and connect()ed to the server, so the
-// kernel already drops datagrams from other addresses; the ID and question are checked here.
-// TCP: one uv_tcp_t per query, closed after the reply.
+// kernel already drops datagrams from other addresses and reports ICMP port unreachable as
+// kNetwork; the ID and question are checked here.
+// TCP: one uv_tcp_t per query, closed after the reply; the timeout covers connect and reply.
+// `query` must hold exactly one question (QDCOUNT 1), since replies are checked against it;
+// anything else fails with kNetwork (from the loop, like every failure).
 //
-// Thread affinity: constructed and used on the loop thread; close() before the loop ends,
-// destroyed after the loop has run the close callbacks.
+// Thread affinity: constructed, used and destroyed on the loop thread. close() (also run by the
+// destructor) closes the handles of the queries in flight; the loop must run once more to free
+// them (their close callbacks never touch the transport) before uv_loop_close().
 #pragma once
 
 #include <uv.h>
@@ -14,6 +18,7 @@
 #include <cstdint>
 #include <memory>
 #include <unordered_map>
+#include <vector>
 
 #include "resolver/transport.h"
 
@@ -46,6 +51,7 @@ class NetTransport final : public Transport {
   uint64_t next_handle_ = 1;
   std::unordered_map<uint64_t, Query*> queries_;
   TransportStats stats_;
+  std::vector<uint8_t> udp_buffer_;  // every UDP read lands here first (one read at a time)
 };
 
 }  // namespace vpcdns::resolver

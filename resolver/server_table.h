@@ -1,20 +1,29 @@
 // ServerTable: what the resolver knows about each authoritative server address (Unbound's
 // infra cache, BIND's ADB): smoothed round-trip time, and whether it is being avoided.
 //
+// Smoothed RTT: the first sample is taken as is, then srtt = 7/8 srtt + 1/8 sample (Unbound,
+// BIND).
 // Selection (choose()): among the candidates, servers that are held down are skipped unless
 // nothing else is left; the rest are ranked by smoothed RTT, where a server never heard from
 // counts as a random value between 0 and the initial timeout (so unknown servers get tried,
-// BIND's way), and with a small probability (5%) a random usable candidate is picked instead of
-// the best (exploration, so a server that got faster is noticed).
-// Timeouts (timeoutMs()): about 2x SRTT + 50 ms, clamped to [min, max]; each consecutive
-// timeout doubles it (backoff). After `holddown_after` consecutive timeouts, or one REFUSED,
-// SERVFAIL or lame reply (reportFailure()), the server is held down for `holddown_ms`, then
-// tried again (it leaves hold-down on its first good reply, or gets held down again).
+// BIND's way; drawn once per server, so repeated calls agree), a server that timed out without
+// ever replying counts as the initial timeout, and each consecutive timeout doubles the rank as
+// it doubles the timeout. With a small probability (explore_percent) a random usable candidate
+// is picked instead of the best (exploration, so a server that got faster is noticed). Ties go
+// to the earlier candidate.
+// Timeouts (timeoutMs()): 2x SRTT + 50 ms (the initial timeout before any RTT sample), doubled
+// per consecutive timeout (backoff), clamped to [min, max]. After `holddown_after` consecutive
+// timeouts, or one REFUSED, SERVFAIL or lame reply (reportFailure()), the server is held down
+// for `holddown_ms`, then tried again (it leaves hold-down on its first good reply, which also
+// resets the timeout count, or gets held down again by its next timeout or failure).
+// Size: at most about `max_servers` addresses are remembered (least recently used forgotten
+// first, per shard), since the addresses come from data anyone can publish.
 //
 // Thread safety: every member may be called from any thread; state is sharded by address, one
 // mutex per shard, never two locks at once.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -31,6 +40,7 @@ struct ServerTableOptions {
   uint32_t holddown_after = 3;  // consecutive timeouts
   uint32_t holddown_ms = 60000;
   uint32_t explore_percent = 5;
+  size_t max_servers = 100000;  // remembered addresses, in all shards together
   // Milliseconds on a monotonic clock; tests inject their own. Default: steady_clock.
   std::function<uint64_t()> now_ms;
 };
@@ -54,14 +64,16 @@ class ServerTable {
 
   uint32_t timeoutMs(const IpAddress& server) const;
 
-  void reportRtt(const IpAddress& server, uint32_t rtt_us);   // a usable reply arrived
-  void reportTimeout(const IpAddress& server);                // nothing came back in time
-  void reportFailure(const IpAddress& server);                // REFUSED, SERVFAIL, lame, garbage
+  void reportRtt(const IpAddress& server, uint32_t rtt_us);  // a usable reply arrived
+  void reportTimeout(const IpAddress& server);               // nothing came back in time
+  void reportFailure(const IpAddress& server);               // REFUSED, SERVFAIL, lame, garbage
 
   ServerInfo info(const IpAddress& server) const;
 
  private:
   struct Shard;
+  Shard& shardOf(const IpAddress& server) const;
+
   ServerTableOptions options_;
   std::unique_ptr<Shard[]> shards_;
 };

@@ -5,8 +5,9 @@
 // What "a reply" means here (the anti-spoofing rules of RFC 5452): a datagram or TCP message
 // that comes from the address and port queried, carries the query's ID, and repeats the
 // query's question byte for byte (so the 0x20 case pattern of the name is checked too).
-// Anything else arriving on the query's socket is ignored and counted; the query keeps
-// waiting for the real reply until its timeout.
+// Anything else arriving on a UDP query's socket is ignored and counted; the query keeps
+// waiting for the real reply until its timeout. Over TCP (one query per connection) a message
+// that fails the checks ends the query with kNetwork.
 //
 // Thread affinity: one Transport per worker loop; every call and callback on that loop thread.
 #pragma once
@@ -41,7 +42,7 @@ struct TransportStats {
   uint64_t tcp_sent = 0;
   uint64_t timeouts = 0;
   uint64_t network_errors = 0;
-  uint64_t ignored = 0;  // datagrams/messages that failed the checks above (spoof, garbage)
+  uint64_t ignored = 0;  // UDP datagrams that failed the checks above (spoof, garbage)
 };
 
 class Transport {
