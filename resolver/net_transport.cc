@@ -143,6 +143,7 @@ struct NetTransport::Query {
                                   static_cast<size_t>(nread));
     if ((flags & UV_UDP_PARTIAL) != 0 || !q->acceptable(data)) {
       ++q->owner->stats_.ignored;
+      if (q->owner->ignored_counter_ != nullptr) q->owner->ignored_counter_->add();
       return;
     }
     q->owner->finish(q, success(data));

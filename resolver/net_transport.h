@@ -20,6 +20,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "common/counter.h"
 #include "resolver/transport.h"
 
 namespace vpcdns::resolver {
@@ -41,6 +42,9 @@ class NetTransport final : public Transport {
 
   size_t inFlight() const { return queries_.size(); }
 
+  // Also counts ignored datagrams into `counter` (readable from other threads); may be null.
+  void setIgnoredCounter(Counter* counter) { ignored_counter_ = counter; }
+
   struct Query;  // one query in flight (defined in the .cc)
 
  private:
@@ -51,6 +55,7 @@ class NetTransport final : public Transport {
   uint64_t next_handle_ = 1;
   std::unordered_map<uint64_t, Query*> queries_;
   TransportStats stats_;
+  Counter* ignored_counter_ = nullptr;
   std::vector<uint8_t> udp_buffer_;  // every UDP read lands here first (one read at a time)
 };
 

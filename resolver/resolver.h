@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "cache/record_cache.h"
+#include "common/counter.h"
 #include "common/net.h"
 #include "dns/message.h"
 #include "dns/writer.h"
@@ -74,18 +75,7 @@ struct Answer {
 
 using AnswerCallback = std::function<void(const Answer&)>;
 
-// A counter written by one thread and read by any: increments are a plain load and store, so
-// the hot path pays no locked instruction.
-class Counter {
- public:
-  void add(uint64_t n = 1) {
-    v_.store(v_.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
-  }
-  uint64_t get() const { return v_.load(std::memory_order_relaxed); }
-
- private:
-  std::atomic<uint64_t> v_{0};
-};
+using vpcdns::Counter;
 
 struct ResolverCounters {
   Counter queries;           // client questions that reached the resolver

@@ -95,6 +95,7 @@ ResolverStage::~ResolverStage() = default;
 
 void ResolverStage::attach(uv_loop_t* loop) {
   transport_ = std::make_unique<resolver::NetTransport>(loop);
+  transport_->setIgnoredCounter(&counters_.upstream_ignored);
   resolver_ = std::make_unique<resolver::Resolver>(runtime_->shared, *transport_, counters_);
 }
 
