@@ -70,6 +70,7 @@ class IpPrefix {
   unsigned length() const { return len_; }
   const IpAddress& network() const { return net_; }
   std::string toString() const;
+  bool operator==(const IpPrefix&) const = default;
 
  private:
   IpAddress net_;  // host bits zeroed

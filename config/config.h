@@ -41,7 +41,7 @@ struct LoggingSection {
 
 // Iterative resolution from the root (README "resolver").
 struct ResolverSection {
-  std::string root_hints;  // a named.root file; empty: the IANA root servers built in
+  std::string root_hints;              // a named.root file; empty: the IANA root servers built in
   bool qname_minimisation = true;      // RFC 9156, relaxed (falls back for broken servers)
   bool ipv6 = true;                    // query servers over IPv6 and ask for AAAA glue
   std::vector<IpPrefix> dont_query;    // never sent queries (defaults: loopback; see README)
@@ -52,6 +52,7 @@ struct ResolverSection {
   uint32_t max_glueless_ns = 4;        // NS names resolved for addresses, per delegation
   uint32_t upstream_timeout_ms = 800;  // first timeout for a server with no RTT yet
   uint32_t resolution_timeout_ms = 5000;  // a client question gets SERVFAIL after this
+  bool operator==(const ResolverSection&) const = default;
 };
 
 // The shared record cache (README "cache").
@@ -60,6 +61,7 @@ struct CacheSection {
   uint32_t min_ttl = 0;
   uint32_t max_ttl = 86400;
   uint32_t max_negative_ttl = 3600;  // RFC 2308 §5
+  bool operator==(const CacheSection&) const = default;
 };
 
 // A VPC: the clients it contains and what they see (README "vpcs").

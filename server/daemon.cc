@@ -83,6 +83,12 @@ void Daemon::reload() {
   if (!same_listeners || workerCount(*fresh->config) != nworkers_) {
     spdlog::warn("reload: listener and worker changes take effect after a restart");
   }
+  if (!(fresh->config->resolver == config_->resolver) ||
+      !(fresh->config->cache == config_->cache)) {
+    spdlog::warn(
+        "reload: resolver and cache settings take effect after a restart (the cache is "
+        "kept)");
+  }
   holder_.publish(fresh);
   spdlog::info("reloaded {}: {} zone(s), {} VPC(s)", config_file_, fresh->zones.size(),
                fresh->config->vpcs.size());
