@@ -179,8 +179,14 @@ Classified classify(const dns::Message& m, const dns::Name& zone, const dns::Nam
     }
   }
   c.soa = negativeSoa(m, zone, c.next);
+  if (!c.chain.empty() && !c.soa) {
+    // A bare CNAME: a server that does not chase in-zone targets (or an upstream that stopped):
+    // ask for the target, as Unbound and BIND do; only an SOA makes it NODATA (RFC 2308 §2.2).
+    c.kind = ReplyKind::kCname;
+    return c;
+  }
   if (m.header.aa || c.soa) {
-    c.kind = c.chain.empty() || in_zone ? ReplyKind::kNoData : ReplyKind::kCname;
+    c.kind = ReplyKind::kNoData;
     return c;
   }
   c.kind = ReplyKind::kLame;
