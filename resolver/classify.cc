@@ -70,17 +70,8 @@ bool followChain(const dns::Message& m, const dns::Name& zone, uint16_t qtype, s
     c.data = rrsetAt(m.answer, c.next, qtype);
     if (!c.data.empty()) return true;
     if (links >= max_chain) return false;
-    if (qtype != dns::rrtype::kCNAME) {
-      auto cname = rrsetAt(m.answer, c.next, dns::rrtype::kCNAME);
-      if (!cname.empty()) {
-        const dns::Name* target = nameIn(cname.front());
-        if (target == nullptr) return false;
-        c.chain.push_back(cname.front());  // a CNAME RRset has one record (RFC 2181 §10.1)
-        c.next = *target;
-        continue;
-      }
-    }
-    // A DNAME at a proper ancestor of the name, inside the zone (RFC 6672 §3).
+    // A DNAME at a proper ancestor of the name, inside the zone (RFC 6672 §3), comes first: the
+    // CNAME a server sends with it is its own synthesis, which we redo rather than trust.
     const dns::Record* dname = nullptr;
     for (const auto& r : m.answer) {
       if (r.type == dns::rrtype::kDNAME && r.cls == dns::rrclass::kIN &&
@@ -90,14 +81,23 @@ bool followChain(const dns::Message& m, const dns::Name& zone, uint16_t qtype, s
         break;
       }
     }
-    if (dname == nullptr || qtype == dns::rrtype::kDNAME) return true;
-    auto substituted = dnameSubstitute(c.next, dname->name, *nameIn(*dname));
-    if (!substituted) return false;
-    c.chain.push_back(*dname);
-    dns::Record synth{c.next, dns::rrtype::kCNAME, dns::rrclass::kIN, dname->ttl,
-                      dns::RdataName{*substituted}};
-    c.chain.push_back(synth);  // RFC 6672 §3.4: the synthesized CNAME goes with the DNAME
-    c.next = *substituted;
+    if (dname != nullptr && qtype != dns::rrtype::kDNAME) {
+      auto substituted = dnameSubstitute(c.next, dname->name, *nameIn(*dname));
+      if (!substituted) return false;
+      c.chain.push_back(*dname);
+      dns::Record synth{c.next, dns::rrtype::kCNAME, dns::rrclass::kIN, dname->ttl,
+                        dns::RdataName{*substituted}};
+      c.chain.push_back(synth);  // RFC 6672 §3.4: the synthesized CNAME goes with the DNAME
+      c.next = *substituted;
+      continue;
+    }
+    if (qtype == dns::rrtype::kCNAME) return true;
+    auto cname = rrsetAt(m.answer, c.next, dns::rrtype::kCNAME);
+    if (cname.empty()) return true;
+    const dns::Name* target = nameIn(cname.front());
+    if (target == nullptr) return false;
+    c.chain.push_back(cname.front());  // a CNAME RRset has one record (RFC 2181 §10.1)
+    c.next = *target;
   }
 }
 

@@ -15,6 +15,7 @@ namespace {
 constexpr uint32_t kMaxMinimiseSteps = 10;  // RFC 9156 §2.3 MAX_MINIMISE_COUNT
 constexpr uint16_t kDnsPort = 53;
 constexpr uint32_t kMinQueryTimeoutMs = 10;
+constexpr uint8_t kTimeoutsPerServer = 2;  // tries per server address and delegation
 
 const dns::Name* nameIn(const dns::Record& r) {
   if (const auto* n = std::get_if<dns::RdataName>(&r.rdata)) return &n->name;
@@ -264,16 +265,21 @@ void Task::ask() {
   if (nowMs() >= budget_->deadline_ms) {
     return fail(ede::kNoReachableAuthority, "resolution timed out");
   }
+  // First every address once; then the addresses of NS names without glue; then, time and
+  // budget allowing, a second try for servers that timed out (a lost packet is not a dead
+  // server, and a zone may have only one).
   std::vector<IpAddress> candidates;
   std::vector<size_t> index;
-  for (size_t i = 0; i < servers_.size(); ++i) {
-    if (servers_[i].tried) continue;
-    candidates.push_back(servers_[i].address);
-    index.push_back(i);
+  for (uint8_t round = 0; round < kTimeoutsPerServer && candidates.empty(); ++round) {
+    if (round == 1 && resolveGlueless()) return;
+    for (size_t i = 0; i < servers_.size(); ++i) {
+      if (servers_[i].failed || servers_[i].timeouts != round) continue;
+      candidates.push_back(servers_[i].address);
+      index.push_back(i);
+    }
   }
   if (candidates.empty()) {
-    resolveGlueless();
-    return;
+    return fail(ede::kNoReachableAuthority, "no reachable authority for " + zone_.toText());
   }
   const size_t pick = resolver_.shared_->servers->choose(candidates);
   send(index[std::min(pick, index.size() - 1)]);
@@ -282,7 +288,7 @@ void Task::ask() {
 // No address left to try: find the addresses of NS names that came without glue, one name at
 // a time, within the limits that keep a delegation to 100 glueless names from costing 100
 // lookups (NXNSAttack).
-void Task::resolveGlueless() {
+bool Task::resolveGlueless() {
   if (depth_ < options().max_subquery_depth) {
     for (size_t i = 0; i < ns_names_.size(); ++i) {
       if (ns_looked_up_[i]) continue;
@@ -295,10 +301,10 @@ void Task::resolveGlueless() {
                                         if (auto self = weak.lock()) self->onGlueless(std::move(a));
                                       });
       child_->start();
-      return;
+      return true;
     }
   }
-  fail(ede::kNoReachableAuthority, "no reachable authority for " + zone_.toText());
+  return false;
 }
 
 void Task::onGlueless(Answer&& answer) {
@@ -344,8 +350,12 @@ void Task::send(size_t server) {
 
 void Task::nextServer(bool failure) {
   Server& s = servers_[current_];
-  if (failure) resolver_.shared_->servers->reportFailure(s.address);
-  s.tried = true;
+  if (failure) {
+    resolver_.shared_->servers->reportFailure(s.address);
+    s.failed = true;
+  } else {
+    ++s.timeouts;
+  }
   ask();
 }
 

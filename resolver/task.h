@@ -52,8 +52,9 @@ class Task : public std::enable_shared_from_this<Task> {
  private:
   struct Server {
     IpAddress address;
-    bool tried = false;
-    bool tcp = false;  // a truncated reply came: ask this one over TCP
+    uint8_t timeouts = 0;  // a server that timed out gets a second chance after the others
+    bool failed = false;   // answered unusably (error, lame, garbage): not asked again here
+    bool tcp = false;      // a truncated reply came: ask this one over TCP
   };
 
   const ResolverOptions& options() const;
@@ -68,7 +69,7 @@ class Task : public std::enable_shared_from_this<Task> {
   void addAddressesOf(const dns::Name& host, const std::vector<dns::Record>& glue);
   void addAddress(const IpAddress& address);
   void ask();
-  void resolveGlueless();
+  bool resolveGlueless();
   void onGlueless(Answer&& answer);
   void send(size_t server);
   void onReply(UpstreamResult&& result);

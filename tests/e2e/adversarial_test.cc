@@ -1211,3 +1211,77 @@ TEST_F(AdversarialTest, AllServersSilentGivesServfailInTime) {
 
 }  // namespace
 }  // namespace vpcdns::test
+
+namespace vpcdns::test {
+namespace {
+
+// Identical questions in flight share one resolution: 1,000 clients asking the same uncached
+// name while its server takes 300 ms to answer cost one upstream query for that name, and every
+// client gets the answer.
+TEST_F(AdversarialTest, BurstOfIdenticalQuestionsSharesOneResolution) {
+  FakeAuthServer* victim = addVictim();
+  victim->setHandler(scripted(victimZone(victim->address()), "www.victim.test.",
+                              [](const dns::Message&, std::vector<uint8_t> good) {
+                                FakeActions a;
+                                a.then(std::move(good), 300ms);
+                                return a;
+                              }));
+  ResolverOptions options;
+  options.upstream_timeout_ms = 2000;  // the server's 300 ms must not look like a timeout
+  startDaemon(options);
+  const auto before = readStats(*daemon_);
+  ASSERT_TRUE(before);
+
+  constexpr int kClients = 1000;
+  const int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  ASSERT_GE(fd, 0);
+  const int buf = 8 << 20;
+  setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &buf, sizeof buf);
+  sockaddr_storage ss{};
+  const socklen_t len = SocketAddress(*IpAddress::parse(addr_), kPort).toSockaddr(ss);
+  for (int i = 0; i < kClients; ++i) {
+    const auto q = makeQuery("www.victim.test", dns::rrtype::kA, static_cast<uint16_t>(i));
+    sendto(fd, q.data(), q.size(), 0, reinterpret_cast<sockaddr*>(&ss), len);
+    if (i % 100 == 99) std::this_thread::sleep_for(5ms);  // paced: no socket buffer overflows
+  }
+  std::set<uint16_t> answered;
+  int wrong = 0;
+  const auto deadline = Clock::now() + 5s;
+  std::vector<uint8_t> in(65536);
+  while (static_cast<int>(answered.size()) < kClients && Clock::now() < deadline) {
+    pollfd p{fd, POLLIN, 0};
+    if (poll(&p, 1, 100) != 1) continue;
+    const ssize_t n = recv(fd, in.data(), in.size(), 0);
+    if (n <= 0) continue;
+    auto m = dns::Message::parse({in.data(), static_cast<size_t>(n)});
+    if (!m.ok() || m->rcode() != dns::rcode::kNoError ||
+        aValues(*m) != std::vector<std::string>{"192.0.2.1"}) {
+      ++wrong;
+      continue;
+    }
+    answered.insert(m->header.id);
+  }
+  close(fd);
+  EXPECT_EQ(wrong, 0);
+  EXPECT_EQ(answered.size(), static_cast<size_t>(kClients));
+
+  size_t asked = 0;
+  for (const auto& r : victim->queries()) {
+    std::string lower = r.name;
+    std::transform(lower.begin(), lower.end(), lower.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    if (lower == "www.victim.test." && r.type == dns::rrtype::kA) ++asked;
+  }
+  EXPECT_EQ(asked, 1u) << "the victim's server was asked www.victim.test A " << asked << " times";
+  const auto after = readStats(*daemon_);
+  ASSERT_TRUE(after);
+  EXPECT_EQ((*after)["resolutions"] - (*before)["resolutions"] +
+                ((*after)["cache_hits"] - (*before)["cache_hits"]) +
+                ((*after)["joined"] - (*before)["joined"]),
+            static_cast<uint64_t>(kClients));
+  EXPECT_GE((*after)["joined"] - (*before)["joined"], 900u)  // most arrived while in flight
+      << "joined " << (*after)["joined"] - (*before)["joined"];
+}
+
+}  // namespace
+}  // namespace vpcdns::test
