@@ -27,6 +27,7 @@ server:
   workers: 1
   allow: $2
 logging: {level: warn}
+resolver: {dont_query: ["0.0.0.0/0", "::/0"]}   # loopback only: admitted names get SERVFAIL
 EOC
 }
 vpcdns_config $vpc_refuse "[10.0.0.0/8]" > "$work/refuse.yaml"

@@ -24,6 +24,7 @@ queries() {  # $1 zone count
 vpcdns_config() {  # $1 address, $2 zone count
   echo "server: {listen: [{address: \"$1:$port\"}], workers: 1, allow: [127.0.0.0/8]}"
   echo "logging: {level: warn}"
+  echo "resolver: {dont_query: [\"0.0.0.0/0\", \"::/0\"]}"  # loopback only
   echo "vpcs: [{id: bench, cidrs: [127.0.0.0/8]}]"
   echo "zones:"
   for ((i = 0; i < $2; i++)); do

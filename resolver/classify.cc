@@ -144,7 +144,16 @@ Classified classify(const dns::Message& m, const dns::Name& zone, const dns::Nam
     c.kind = ReplyKind::kError;
     return c;
   }
+  // RA without AA: a recursive server's cached view, not an authority speaking ("recursion
+  // lame", as Unbound calls it); a referral is the only non-authoritative reply believed.
+  const bool recursion_lame = m.header.ra && !m.header.aa;
   if (!c.data.empty()) {
+    if (recursion_lame) {
+      c.kind = ReplyKind::kLame;
+      c.data.clear();
+      c.chain.clear();
+      return c;
+    }
     c.kind = ReplyKind::kAnswer;
     if (qtype == dns::rrtype::kNS) {
       c.ns = c.data;
@@ -154,12 +163,14 @@ Classified classify(const dns::Message& m, const dns::Name& zone, const dns::Nam
   }
   const bool in_zone = c.next.isSubdomainOf(zone);
   if (!c.chain.empty() && !in_zone) {
-    c.kind = ReplyKind::kCname;  // the RCODE speaks of a name this server does not serve
+    // The RCODE speaks of a name this server does not serve: go on from the chain's end.
+    c.kind = recursion_lame ? ReplyKind::kLame : ReplyKind::kCname;
     return c;
   }
   if (rcode == dns::rcode::kNXDomain) {
-    c.kind = ReplyKind::kNxDomain;
     c.soa = negativeSoa(m, zone, c.next);
+    // Without AA and without an SOA nothing says an authority denied the name.
+    c.kind = (m.header.aa || c.soa) && !recursion_lame ? ReplyKind::kNxDomain : ReplyKind::kLame;
     return c;
   }
 
@@ -179,6 +190,10 @@ Classified classify(const dns::Message& m, const dns::Name& zone, const dns::Nam
     }
   }
   c.soa = negativeSoa(m, zone, c.next);
+  if (recursion_lame) {
+    c.kind = ReplyKind::kLame;
+    return c;
+  }
   if (!c.chain.empty() && !c.soa) {
     // A bare CNAME: a server that does not chase in-zone targets (or an upstream that stopped):
     // ask for the target, as Unbound and BIND do; only an SOA makes it NODATA (RFC 2308 §2.2).

@@ -114,7 +114,14 @@ DaemonProcess::DaemonProcess(const std::string& config_yaml, const std::string& 
   for (const auto& [name, content] : files) writeFile(name, content);
   const std::string config_path = dir_ + "/vpcdns.yaml";
   log_path_ = dir_ + "/stderr.log";
-  std::ofstream(config_path) << config_yaml;
+  // Tests talk only to loopback: a config that says nothing about recursion gets a resolver
+  // that may query no address at all, so names no zone answers get SERVFAIL at once instead of
+  // a trip to the real root servers.
+  std::string yaml = config_yaml;
+  if (yaml.rfind("resolver:", 0) != 0 && yaml.find("\nresolver:") == std::string::npos) {
+    yaml += "\nresolver:\n  dont_query: [\"0.0.0.0/0\", \"::/0\"]\n";
+  }
+  std::ofstream(config_path) << yaml;
   pid_ = fork();
   if (pid_ == 0) {
     const int err = open(log_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);

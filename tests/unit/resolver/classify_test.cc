@@ -57,6 +57,7 @@ std::vector<dns::Record> rrs(std::initializer_list<std::string_view> lines) {
 struct Reply {
   uint16_t rcode = dns::rcode::kNoError;
   bool aa = true;
+  bool ra = false;
   std::vector<dns::Record> answer, authority, additional;
 };
 
@@ -65,6 +66,7 @@ dns::Message message(const Reply& r, std::string_view qname = "www.example.test.
   dns::Message m;
   m.header.qr = true;
   m.header.aa = r.aa;
+  m.header.ra = r.ra;
   m.questions.push_back({name(qname), qtype, dns::rrclass::kIN});
   m.setRcode(r.rcode);
   m.answer = r.answer;
@@ -304,6 +306,34 @@ TEST(ClassifyTest, NxDomainWithSoa) {
   EXPECT_EQ(c.next, name("nope.example.test."));
   ASSERT_TRUE(c.soa.has_value());
   EXPECT_EQ(*c.soa, r.authority[0]);
+}
+
+// What a middlebox or a recursive server in the path sends: NXDOMAIN with RA, no AA, no SOA
+// (seen from this sandbox's network for every address). Nothing says an authority denied it.
+TEST(ClassifyTest, NxDomainWithoutAaOrSoaIsLame) {
+  Reply r;
+  r.rcode = dns::rcode::kNXDomain;
+  r.aa = false;
+  EXPECT_EQ(run(r, "example.test.", "nope.example.test.").kind, ReplyKind::kLame);
+  r.ra = true;
+  EXPECT_EQ(run(r, "example.test.", "nope.example.test.").kind, ReplyKind::kLame);
+  r.authority = rrs({kSoaExample});  // with an SOA but from a recursive server: still lame
+  EXPECT_EQ(run(r, "example.test.", "nope.example.test.").kind, ReplyKind::kLame);
+  r.ra = false;  // a non-AA authority that sends its SOA is believed
+  EXPECT_EQ(run(r, "example.test.", "nope.example.test.").kind, ReplyKind::kNxDomain);
+}
+
+// RA without AA: a recursive server answering from its cache is lame for iteration.
+TEST(ClassifyTest, RecursiveAnswerWithoutAaIsLame) {
+  Reply r;
+  r.aa = false;
+  r.ra = true;
+  r.answer = rrs({"www.example.test. 300 A 192.0.2.1"});
+  const auto c = run(r, "example.test.", "www.example.test.");
+  EXPECT_EQ(c.kind, ReplyKind::kLame);
+  EXPECT_TRUE(c.data.empty());
+  r.ra = false;  // without RA it is taken, as non-authoritative data
+  EXPECT_EQ(run(r, "example.test.", "www.example.test.").kind, ReplyKind::kAnswer);
 }
 
 TEST(ClassifyTest, NxDomainSoaOutsideTheZoneIsIgnored) {
