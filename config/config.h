@@ -64,6 +64,31 @@ struct CacheSection {
   bool operator==(const CacheSection&) const = default;
 };
 
+// Defaults for every FORWARD rule, and the forwarder's health tracking (README "forwarding").
+struct ForwardingSection {
+  std::optional<IpAddress> source;    // outbound address for queries to targets ("endpoint")
+  uint32_t timeout_ms = 1000;         // per attempt, before the next target is tried
+  std::string selection = "rtt";      // rtt | order (primary/backup)
+  uint32_t failure_threshold = 3;     // consecutive failures before a target is down
+  uint32_t probe_interval_ms = 2000;  // how often a down target is probed
+  bool cache = true;                  // cache forwarded answers (per target set)
+};
+
+// A forwarding rule (README "rules"): Route 53 Resolver's FORWARD and SYSTEM rules.
+struct RuleSpec {
+  enum class Type : uint8_t { kForward, kSystem };
+  dns::Name domain;
+  Type type = Type::kForward;
+  std::vector<SocketAddress> targets;  // FORWARD: IP[:port]
+  bool resolv_conf = false;            // FORWARD: the system's name servers (/etc/resolv.conf)
+  std::vector<std::string> vpcs;       // empty: every VPC and clients in none
+  std::string selection;               // empty: forwarding.selection
+  uint32_t timeout_ms = 0;             // 0: forwarding.timeout_ms
+  std::optional<IpAddress> source;     // none: forwarding.source
+  int line = 0;                        // where the rule is declared (1-based), for errors
+  int column = 0;
+};
+
 // A VPC: the clients it contains and what they see (README "vpcs").
 struct Vpc {
   std::string id;
@@ -105,6 +130,8 @@ struct Config {
   LoggingSection logging;
   ResolverSection resolver;
   CacheSection cache;
+  ForwardingSection forwarding;
+  std::vector<RuleSpec> rules;
   std::vector<Vpc> vpcs;
   std::vector<ZoneSpec> zones;
   std::vector<TsigKeySpec> tsig_keys;

@@ -52,6 +52,8 @@ class Reader {
   };
   std::vector<VpcRef>& vpcRefs() { return vpc_refs_; }
   std::vector<VpcRef>& keyRefs() { return key_refs_; }  // TSIG key names
+  // Forwarding targets (id = the address as written), checked against the listeners at the end.
+  std::vector<VpcRef>& targetRefs() { return target_refs_; }
   std::vector<ConfigError> takeErrors() { return std::move(errors_); }
 
  private:
@@ -59,6 +61,7 @@ class Reader {
   std::vector<ConfigError> errors_;
   std::vector<VpcRef> vpc_refs_;
   std::vector<VpcRef> key_refs_;
+  std::vector<VpcRef> target_refs_;
 };
 
 // What a node holds, for "got ...": "a map", "a list", "an empty value" or the quoted scalar.

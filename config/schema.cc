@@ -157,6 +157,8 @@ constexpr Field<Config> kTopFields[] = {
     {"logging", sectionField<&Config::logging, kLoggingFields>},
     {"resolver", readResolver},
     {"cache", readCache},
+    {"forwarding", readForwarding},
+    {"rules", readRules},
     {"vpcs", readVpcs},
     {"zones", readZones},
     {"tsig_keys", readTsigKeys},
@@ -177,6 +179,7 @@ Config defaultConfig(const std::string& source) {
 void readConfig(Reader& r, const YAML::Node& root, Config& out) {
   readMap<Config>(r, Value{root, root.Mark(), ""}, kTopFields, out);
   checkVpcRefs(r, out);
+  checkRuleTargets(r, out);
 }
 
 }  // namespace vpcdns::config::detail

@@ -21,12 +21,20 @@ void checkVpcRefs(Reader& r, const Config& c);
 // An id of letters, digits, '.', '_' or '-'; reports an error and returns nullopt otherwise.
 std::optional<std::string> readId(Reader& r, const Value& v);
 std::optional<IpPrefix> readPrefix(Reader& r, const Value& v);
+// A domain name in presentation form; reports an error and returns nullopt otherwise.
+std::optional<dns::Name> readDomain(Reader& r, const Value& v);
 // "true" or "false"; anything else is reported (and reads as false).
 bool readBool(Reader& r, const Value& v);
 
 // The `resolver` and `cache` sections (schema_resolver.cc).
 void readResolver(Reader& r, const Value& v, Config& out);
 void readCache(Reader& r, const Value& v, Config& out);
+
+// The `forwarding` and `rules` sections (schema_rules.cc), and the checks that need the whole
+// config (a rule's target must not be one of our own listeners).
+void readForwarding(Reader& r, const Value& v, Config& out);
+void readRules(Reader& r, const Value& v, Config& out);
+void checkRuleTargets(Reader& r, const Config& c);
 
 // Reads the document root into `out` (pre-filled with defaults), reporting errors to `r`.
 void readConfig(Reader& r, const YAML::Node& root, Config& out);

@@ -12,19 +12,6 @@ namespace {
 constexpr uint32_t kDefaultInlineTtl = 300;
 constexpr uint64_t kMaxTtl = 0x7fffffff;  // RFC 2181 §8
 
-std::optional<dns::Name> readDomain(Reader& r, const Value& v) {
-  constexpr std::string_view kWhat = "a domain name (e.g. corp.internal)";
-  auto text = readScalar(r, v, kWhat);
-  if (!text) return std::nullopt;
-  auto name = dns::Name::fromText(*text);
-  if (!name || text->empty()) {
-    r.expected(v, kWhat);
-    return std::nullopt;
-  }
-  return *name;
-}
-
-
 // ---- vpcs --------------------------------------------------------------------------------------
 
 void readVpcId(Reader& r, const Value& v, Vpc& vpc) {
@@ -344,6 +331,18 @@ bool readBool(Reader& r, const Value& v) {
   if (text && (*text == "true" || *text == "false")) return *text == "true";
   if (text) r.expected(v, "true or false");
   return false;
+}
+
+std::optional<dns::Name> readDomain(Reader& r, const Value& v) {
+  constexpr std::string_view kWhat = "a domain name (e.g. corp.internal)";
+  auto text = readScalar(r, v, kWhat);
+  if (!text) return std::nullopt;
+  auto name = dns::Name::fromText(*text);
+  if (!name || text->empty()) {
+    r.expected(v, kWhat);
+    return std::nullopt;
+  }
+  return *name;
 }
 
 }  // namespace vpcdns::config::detail

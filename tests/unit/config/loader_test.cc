@@ -150,7 +150,7 @@ TEST(ConfigValid, LoadFileReadsAndNamesTheFile) {
 TEST(ConfigErrors, UnknownTopLevelKey) {
   EXPECT_THAT(errorsOf("server:\n  workers: 2\nsrever:\n  workers: 3\n"),
               ElementsAre("cfg.yaml:3:1: unknown key 'srever' (expected one of: server, logging, "
-                          "resolver, cache, vpcs, zones, tsig_keys)"));
+                          "resolver, cache, forwarding, rules, vpcs, zones, tsig_keys)"));
 }
 
 TEST(ConfigErrors, UnknownNestedKeys) {
@@ -235,16 +235,14 @@ TEST(ConfigErrors, EmptyValuePointsAtItsKey) {
 }
 
 TEST(ConfigErrors, TopLevelMustBeAMap) {
-  EXPECT_THAT(
-      errorsOf("- server\n- logging\n"),
-      ElementsAre(
-          "cfg.yaml:1:1: expected a map with keys server, logging, resolver, cache, vpcs, zones, "
-          "tsig_keys, got a list"));
-  EXPECT_THAT(
-      errorsOf("hello\n"),
-      ElementsAre(
-          "cfg.yaml:1:1: expected a map with keys server, logging, resolver, cache, vpcs, zones, "
-          "tsig_keys, got \"hello\""));
+  EXPECT_THAT(errorsOf("- server\n- logging\n"),
+              ElementsAre("cfg.yaml:1:1: expected a map with keys server, logging, resolver, "
+                          "cache, forwarding, rules, vpcs, zones, "
+                          "tsig_keys, got a list"));
+  EXPECT_THAT(errorsOf("hello\n"),
+              ElementsAre("cfg.yaml:1:1: expected a map with keys server, logging, resolver, "
+                          "cache, forwarding, rules, vpcs, zones, "
+                          "tsig_keys, got \"hello\""));
 }
 
 TEST(ConfigErrors, OutOfRangeIntegers) {
@@ -410,7 +408,7 @@ TEST(ConfigErrors, AllErrorsReportedTogether) {
                           "cfg.yaml:11:3: logging: unknown key 'colour' (expected one of: "
                           "level, format)",
                           "cfg.yaml:12:1: unknown key 'extra' (expected one of: server, "
-                          "logging, resolver, cache, vpcs, zones, tsig_keys)"));
+                          "logging, resolver, cache, forwarding, rules, vpcs, zones, tsig_keys)"));
 }
 
 TEST(ConfigErrors, ReportedInDocumentOrder) {
