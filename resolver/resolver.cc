@@ -3,15 +3,11 @@
 #include <utility>
 #include <variant>
 
+#include "cache/answer.h"
 #include "dns/types.h"
 #include "resolver/task.h"
 
 namespace vpcdns::resolver {
-
-namespace {
-// CNAME links answerable from the cache in one go (the ranges array below is on the stack).
-constexpr size_t kMaxCachedLinks = 32;
-}  // namespace
 
 Resolver::Resolver(std::shared_ptr<const ResolverShared> shared, Transport& transport,
                    ResolverCounters& counters)
@@ -32,49 +28,12 @@ void Resolver::shutdown() {
 
 bool Resolver::answerFromCache(const dns::Question& q, dns::MessageWriter& w) {
   counters_.queries.add();
-  if (q.cls != dns::rrclass::kIN) return false;
-  auto& cache = *shared_->cache;
-  scratch_.clear();
-  struct Range {
-    size_t begin, end;
-  };
-  Range ranges[kMaxCachedLinks + 1];
-  size_t nranges = 0;
-  bool negative = false;
-  uint16_t rcode = dns::rcode::kNoError;
-  const size_t max_links = std::min<size_t>(shared_->options.max_cname_chain, kMaxCachedLinks);
-  dns::Name name = q.name;  // copied: lookups append to scratch_, which may move
-  for (size_t link = 0;; ++link) {
-    size_t begin = scratch_.size();
-    const auto r = cache.lookup({cache::kPublicContext, name, q.type, q.cls}, scratch_);
-    if (r.hit()) {
-      // Glue and referral NS sets are never answers (RFC 2181 §5.4.1): resolve instead.
-      if (r.trust < cache::Trust::kAnswerNonAuth) return false;
-      ranges[nranges++] = {begin, scratch_.size()};
-      negative = r.outcome != cache::Outcome::kRecords;
-      if (r.outcome == cache::Outcome::kNxDomain) rcode = dns::rcode::kNXDomain;
-      break;
-    }
-    if (q.type == dns::rrtype::kCNAME || link >= max_links) return false;
-    begin = scratch_.size();
-    const auto c =
-        cache.lookup({cache::kPublicContext, name, dns::rrtype::kCNAME, q.cls}, scratch_);
-    if (c.outcome != cache::Outcome::kRecords || c.trust < cache::Trust::kAnswerNonAuth ||
-        scratch_.size() == begin) {
-      return false;
-    }
-    const auto* target = std::get_if<dns::RdataName>(&scratch_[begin].rdata);
-    if (target == nullptr) return false;
-    ranges[nranges++] = {begin, scratch_.size()};
-    name = target->name;
+  // Glue and referral NS sets are never answers (RFC 2181 §5.4.1): those names are resolved.
+  if (!cache::writeCachedAnswer(*shared_->cache, cache::kPublicContext, q,
+                                shared_->options.max_cname_chain, cache::Trust::kAnswerNonAuth,
+                                scratch_, w)) {
+    return false;
   }
-  for (size_t i = 0; i < nranges; ++i) {
-    const std::span<const dns::Record> set(scratch_.data() + ranges[i].begin,
-                                           ranges[i].end - ranges[i].begin);
-    const bool is_soa = negative && i + 1 == nranges;
-    w.addRRset(is_soa ? dns::Section::kAuthority : dns::Section::kAnswer, set);
-  }
-  w.setRcode(rcode);
   counters_.cache_hits.add();
   return true;
 }
