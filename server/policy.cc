@@ -21,6 +21,14 @@ void PolicyTable::set(const dns::Name& name, PolicyEntry entry) {
   max_labels_ = std::max(max_labels_, name.labelCount());
 }
 
+const PolicyEntry* PolicyTable::find(const dns::Name& name) const {
+  const dns::Name lower_name = name.lowercased();
+  const auto wire = lower_name.wire();
+  auto it =
+      entries_.find(std::string_view(reinterpret_cast<const char*>(wire.data()), wire.size()));
+  return it == entries_.end() ? nullptr : &it->second;
+}
+
 const PolicyEntry* PolicyTable::match(const dns::Name& qname) const {
   if (entries_.empty()) return nullptr;
   std::array<char, dns::kMaxNameLength> buf;

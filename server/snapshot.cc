@@ -2,6 +2,10 @@
 
 #include <algorithm>
 
+#include <ares.h>
+#include <sys/socket.h>
+
+#include "cache/record_cache.h"
 #include "dns/types.h"
 #include "private_zones/zone.h"
 #include "private_zones/zone_file.h"
@@ -180,6 +184,103 @@ View buildView(const config::Config& c,
   return view;
 }
 
+// Rules go in last: a FORWARD rule replaces whatever has its exact name; a SYSTEM rule replaces
+// built-in local zones but keeps a private zone or hostnames domain of the same name.
+void addRules(const config::Config& c, const std::vector<ForwardRoute>& routes, View& view) {
+  for (size_t i = 0; i < c.rules.size(); ++i) {
+    const auto& rule = c.rules[i];
+    const bool applies =
+        rule.vpcs.empty() || (view.vpc != nullptr && std::find(rule.vpcs.begin(), rule.vpcs.end(),
+                                                               view.vpc->id) != rule.vpcs.end());
+    if (!applies) continue;
+    PolicyEntry e;
+    e.vpc = view.vpc;
+    if (rule.type == config::RuleSpec::Type::kForward) {
+      e.kind = PolicyEntry::Kind::kForward;
+      e.route = &routes[i];
+    } else {
+      e.kind = PolicyEntry::Kind::kSystem;
+      const PolicyEntry* same = view.table.find(rule.domain);
+      if (same != nullptr && (same->kind == PolicyEntry::Kind::kPrivateZone ||
+                              same->kind == PolicyEntry::Kind::kHostnames)) {
+        continue;
+      }
+    }
+    view.table.set(rule.domain, e);
+  }
+}
+
+// The system's name servers, as c-ares reads /etc/resolv.conf.
+std::vector<SocketAddress> systemNameServers() {
+  std::vector<SocketAddress> out;
+  ares_channel channel = nullptr;
+  ares_options options{};
+  if (ares_init_options(&channel, &options, 0) != ARES_SUCCESS) return out;
+  ares_addr_port_node* servers = nullptr;
+  if (ares_get_servers_ports(channel, &servers) == ARES_SUCCESS) {
+    for (auto* s = servers; s != nullptr; s = s->next) {
+      const uint16_t port = s->udp_port != 0 ? static_cast<uint16_t>(s->udp_port) : 53;
+      if (s->family == AF_INET) {
+        out.emplace_back(
+            IpAddress::fromBytes({reinterpret_cast<const uint8_t*>(&s->addr.addr4), 4}), port);
+      } else if (s->family == AF_INET6) {
+        out.emplace_back(
+            IpAddress::fromBytes({reinterpret_cast<const uint8_t*>(&s->addr.addr6), 16}), port);
+      }
+    }
+    ares_free_data(servers);
+  }
+  ares_destroy(channel);
+  return out;
+}
+
+uint64_t routeContext(const ForwardRoute& r) {
+  std::vector<std::string> keys;
+  for (const auto& t : r.targets) keys.push_back(t.toString());
+  std::sort(keys.begin(), keys.end());
+  std::string canonical;
+  for (const auto& k : keys) canonical += k + ",";
+  if (r.source) canonical += "@" + r.source->toString();
+  const uint64_t h = std::hash<std::string>{}(canonical);
+  return h == cache::kPublicContext ? 1 : h;
+}
+
+std::vector<ForwardRoute> buildRoutes(const config::Config& c, Errors& errors) {
+  std::vector<ForwardRoute> routes(c.rules.size());
+  std::optional<std::vector<SocketAddress>> system;
+  for (size_t i = 0; i < c.rules.size(); ++i) {
+    const auto& rule = c.rules[i];
+    if (rule.type != config::RuleSpec::Type::kForward) continue;
+    ForwardRoute& r = routes[i];
+    r.targets = rule.targets;
+    if (rule.resolv_conf) {
+      if (!system) system = systemNameServers();
+      if (system->empty()) {
+        errors.push_back(c.source + ":" + std::to_string(rule.line) + ":" +
+                         std::to_string(rule.column) + ": rule for " + rule.domain.toText() +
+                         ": resolv.conf lists no name servers");
+      }
+      for (const auto& t : *system) {
+        const bool ours = std::any_of(c.server.listen.begin(), c.server.listen.end(),
+                                      [&](const config::Listener& l) { return l.address == t; });
+        if (ours) {
+          errors.push_back(c.source + ":" + std::to_string(rule.line) + ":" +
+                           std::to_string(rule.column) + ": rule for " + rule.domain.toText() +
+                           ": resolv.conf names " + t.toString() +
+                           ", one of our own listeners: queries would loop");
+        }
+        r.targets.push_back(t);
+      }
+    }
+    const std::string& selection = rule.selection.empty() ? c.forwarding.selection : rule.selection;
+    r.by_rtt = selection != "order";
+    r.timeout_ms = rule.timeout_ms != 0 ? rule.timeout_ms : c.forwarding.timeout_ms;
+    r.source = rule.source ? rule.source : c.forwarding.source;
+    r.cache_context = routeContext(r);
+  }
+  return routes;
+}
+
 }  // namespace
 
 std::string zoneFilePath(const config::Config& c, const config::ZoneSpec& z) {
@@ -225,9 +326,11 @@ Result<std::shared_ptr<const Snapshot>, std::vector<std::string>> assembleSnapsh
   s->config = config;
   s->zones = std::move(zones);
   Errors errors;
+  s->routes = buildRoutes(*config, errors);
   for (const auto& vpc : config->vpcs)
     s->views.push_back(buildView(*config, s->zones, &vpc, errors));
   s->views.push_back(buildView(*config, s->zones, nullptr, errors));
+  for (auto& view : s->views) addRules(*config, s->routes, view);
   for (const auto& l : config->server.listen) {
     int index = -1;
     for (size_t i = 0; i < config->vpcs.size(); ++i) {

@@ -10,6 +10,7 @@
 #include <atomic>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,18 @@
 
 namespace vpcdns::server {
 
+// Where a FORWARD rule sends queries: its targets (resolv.conf expanded), how to choose among
+// them, and the cache context its answers live in.
+struct ForwardRoute {
+  std::vector<SocketAddress> targets;
+  bool by_rtt = true;  // else in order (primary/backup)
+  uint32_t timeout_ms = 1000;
+  std::optional<IpAddress> source;
+  // Cache key of the target set (never 0, the public recursive context): two rules or VPCs
+  // forwarding the same name to different servers never share answers.
+  uint64_t cache_context = 1;
+};
+
 struct View {
   const config::Vpc* vpc = nullptr;  // nullptr: the default view (no private zones)
   PolicyTable table;
@@ -29,8 +42,9 @@ struct View {
 struct Snapshot {
   std::shared_ptr<const config::Config> config;
   std::vector<std::shared_ptr<const private_zones::Zone>> zones;  // config->zones, in order
-  std::vector<View> views;         // views[i] is config->vpcs[i]; the last is the default view
-  std::vector<int> listener_view;  // per listener: its bound VPC's view, or -1
+  std::vector<View> views;           // views[i] is config->vpcs[i]; the last is the default view
+  std::vector<int> listener_view;    // per listener: its bound VPC's view, or -1
+  std::vector<ForwardRoute> routes;  // routes[i] for config->rules[i] (SYSTEM rules: no targets)
 
   // The view a client belongs to: its listener's VPC, else the VPC whose CIDRs match its source
   // most specifically, else the default view if `allow` admits it, else nullptr (REFUSED).

@@ -44,7 +44,7 @@ std::optional<dns::Record> hostnamePtr(const PolicyEntry& e, const dns::Name& qn
 
 // Synthesized names answer like zone data: the record, NODATA for other types, else the zone.
 Verdict answerSynthesized(QueryContext& ctx, const dns::Record& rec, uint16_t qtype,
-                       const private_zones::Zone& zone) {
+                          const private_zones::Zone& zone) {
   if (qtype == rec.type || qtype == dns::rrtype::kANY) {
     ctx.reply.addRecord(dns::Section::kAnswer, rec);
   } else {
@@ -91,7 +91,8 @@ Verdict ZoneStage::answer(QueryContext& ctx) {
   const uint16_t qtype = ctx.query.question.type;
   const dns::Name* name = &ctx.query.question.name;
   const PolicyEntry* entry = ctx.view.table.match(*name);
-  if (entry == nullptr) return Verdict::kPass;  // the default ".": recursion / forwarding decide
+  // The default ".", and FORWARD and SYSTEM rules: the forwarder and the resolver decide.
+  if (entry == nullptr || entry->zone == nullptr) return Verdict::kPass;
   ctx.reply.header().aa = true;
 
   for (int step = 0; step < kMaxCnameChain; ++step) {
@@ -111,7 +112,7 @@ Verdict ZoneStage::answer(QueryContext& ctx) {
     // the resolver or a forwarding rule, which take the partial answer from here (RFC 1034
     // §4.3.2 step 3a).
     const PolicyEntry* next_entry = ctx.view.table.match(*next);
-    if (next_entry == nullptr) return Verdict::kAnswered;
+    if (next_entry == nullptr || next_entry->zone == nullptr) return Verdict::kAnswered;
     entry = next_entry;
     name = next;
   }
