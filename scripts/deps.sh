@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages vpcdns needs that this machine lacks. Safe to run repeatedly.
-#   scripts/deps.sh            build + test dependencies (nsd, unbound: the resolver e2e tests)
+#   scripts/deps.sh            build + test dependencies (nsd, unbound, dnsmasq: e2e tests)
 #   scripts/deps.sh --ci       also clang (fuzzing)
 set -euo pipefail
 
 packages=(cmake ninja-build g++ pkg-config
           libuv1-dev libc-ares-dev libyaml-cpp-dev libspdlog-dev libfmt-dev
           libgtest-dev libgmock-dev libbenchmark-dev libssl-dev
-          dnsutils knot-dnsutils dnsperf nsd unbound)
+          dnsutils knot-dnsutils dnsperf nsd unbound dnsmasq)
 if [[ "${1:-}" == "--ci" ]]; then
   packages+=(clang libclang-rt-14-dev)
 fi
