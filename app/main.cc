@@ -106,7 +106,8 @@ int main(int argc, char** argv) {
   }
   spdlog::info("vpcdns {} starting with config {}", kVersion, config->source);
 
-  vpcdns::server::Daemon daemon(*snapshot, opts.config_file, *runtime);
+  auto forwarding = vpcdns::server::buildForwardRuntime(*config, (*runtime)->cache.get());
+  vpcdns::server::Daemon daemon(*snapshot, opts.config_file, *runtime, forwarding);
   if (auto bound = daemon.bind(); !bound) {
     spdlog::critical("cannot listen: {}", bound.error());
     return 1;

@@ -20,12 +20,13 @@ unsigned workerCount(const config::Config& config) {
 }
 
 Daemon::Daemon(std::shared_ptr<const Snapshot> snapshot, std::string config_file,
-               std::shared_ptr<ResolverRuntime> runtime)
+               std::shared_ptr<ResolverRuntime> runtime, std::shared_ptr<ForwardRuntime> forwarding)
     : holder_(snapshot),
       config_(snapshot->config),
       config_file_(std::move(config_file)),
       nworkers_(workerCount(*config_)),
-      runtime_(std::move(runtime)) {}
+      runtime_(std::move(runtime)),
+      forwarding_(std::move(forwarding)) {}
 
 void Daemon::logStats() const {
   uint64_t queries = 0, hits = 0, upstream = 0, tcp = 0, timeouts = 0, errors = 0, ignored = 0,
@@ -44,14 +45,25 @@ void Daemon::logStats() const {
     joined += c->joined.get();
     servfail += c->servfail.get();
   }
+  uint64_t fwd_queries = 0, fwd_hits = 0, fwd_sent = 0, fwd_down = 0, fwd_failed = 0;
+  for (const auto& w : workers_) {
+    const auto* f = w->forwardCounters();
+    if (f == nullptr) continue;
+    fwd_queries += f->queries.get();
+    fwd_hits += f->cache_hits.get();
+    fwd_sent += f->forwarded.get();
+    fwd_down += f->all_down.get();
+    fwd_failed += f->failed.get();
+  }
   cache::CacheStats cs;
   if (runtime_) cs = runtime_->cache->stats();
   spdlog::info(
       "stats: queries={} cache_hits={} upstream_queries={} upstream_tcp={} upstream_timeouts={} "
       "upstream_ignored={} resolutions={} joined={} servfail={} cache_bytes={} cache_entries={} "
-      "cache_evictions={} upstream_errors={}",
+      "cache_evictions={} upstream_errors={} forward_queries={} forward_cache_hits={} "
+      "forwarded={} forward_all_down={} forward_failed={}",
       queries, hits, upstream, tcp, timeouts, ignored, resolutions, joined, servfail, cs.bytes,
-      cs.entries, cs.evictions, errors);
+      cs.entries, cs.evictions, errors, fwd_queries, fwd_hits, fwd_sent, fwd_down, fwd_failed);
 }
 
 void Daemon::reload() {
@@ -132,7 +144,7 @@ int Daemon::run() {
 
   for (unsigned w = 0; w < nworkers_; ++w) {
     workers_.push_back(
-        std::make_unique<Worker>(w, holder_, &updater_, std::move(fds_[w]), runtime_));
+        std::make_unique<Worker>(w, holder_, &updater_, std::move(fds_[w]), runtime_, forwarding_));
     fds_[w].clear();  // owned by the worker now
   }
   for (auto& w : workers_) w->start();

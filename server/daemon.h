@@ -24,7 +24,8 @@ class Daemon {
   // `config_file` is re-read on SIGHUP; empty for the embedded default (nothing to re-read).
   // `runtime` (may be null) is the recursion state shared by the workers (cache, server table).
   Daemon(std::shared_ptr<const Snapshot> snapshot, std::string config_file,
-         std::shared_ptr<ResolverRuntime> runtime = nullptr);
+         std::shared_ptr<ResolverRuntime> runtime = nullptr,
+         std::shared_ptr<ForwardRuntime> forwarding = nullptr);
   ~Daemon();
 
   // Opens every listening socket (one UDP and one TCP per listener per worker). On failure
@@ -46,6 +47,7 @@ class Daemon {
   std::vector<std::vector<ListenerFds>> fds_;  // [worker][listener]
   std::vector<std::unique_ptr<Worker>> workers_;
   std::shared_ptr<ResolverRuntime> runtime_;
+  std::shared_ptr<ForwardRuntime> forwarding_;
 };
 
 // Number of worker threads for a config (workers: auto = one per core).

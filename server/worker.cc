@@ -10,12 +10,18 @@
 namespace vpcdns::server {
 
 Worker::Worker(size_t index, const SnapshotHolder& holder, Updater* updater,
-               std::vector<ListenerFds> fds, std::shared_ptr<ResolverRuntime> runtime)
+               std::vector<ListenerFds> fds, std::shared_ptr<ResolverRuntime> runtime,
+               std::shared_ptr<ForwardRuntime> forwarding)
     : index_(index),
       config_(holder.current()->config),
       pipeline_(holder),
       thread_("worker-" + std::to_string(index)) {
   pipeline_.addStage(std::make_unique<ZoneStage>());
+  if (forwarding) {
+    auto stage = std::make_unique<ForwardStage>(std::move(forwarding));
+    forward_stage_ = stage.get();
+    pipeline_.addStage(std::move(stage));
+  }
   if (runtime) {
     auto stage = std::make_unique<ResolverStage>(std::move(runtime));
     resolver_stage_ = stage.get();
@@ -38,6 +44,7 @@ void Worker::start() {
 }
 
 void Worker::onStart(uv_loop_t* loop) {
+  if (forward_stage_ != nullptr) forward_stage_->attach(loop);
   if (resolver_stage_ != nullptr) resolver_stage_->attach(loop);
   for (auto& l : udp_) l->start(loop);
   for (auto& l : tcp_) l->start(loop);
@@ -45,6 +52,7 @@ void Worker::onStart(uv_loop_t* loop) {
 }
 
 void Worker::onStop() {
+  if (forward_stage_ != nullptr) forward_stage_->detach();
   if (resolver_stage_ != nullptr) resolver_stage_->detach();
   for (auto& l : udp_) l->close();
   for (auto& l : tcp_) l->close();

@@ -10,6 +10,7 @@
 
 #include "config/config.h"
 #include "io/loop_thread.h"
+#include "server/forward_stage.h"
 #include "server/pipeline.h"
 #include "server/resolver_stage.h"
 #include "server/tcp_listener.h"
@@ -27,9 +28,11 @@ class Worker {
   // Takes ownership of the fds (one pair per config listener, in order).
   // `holder` must outlive the worker; its current snapshot's config sets listeners and limits.
   // `updater` (may be null: UPDATE gets NOTIMP) too.
-  // `runtime` (may be null: no recursion, misses get SERVFAIL) is shared by all workers.
+  // `runtime` (may be null: no recursion, misses get SERVFAIL) and `forwarding` (may be null:
+  // FORWARD rules get SERVFAIL) are shared by all workers.
   Worker(size_t index, const SnapshotHolder& holder, Updater* updater, std::vector<ListenerFds> fds,
-         std::shared_ptr<ResolverRuntime> runtime);
+         std::shared_ptr<ResolverRuntime> runtime,
+         std::shared_ptr<ForwardRuntime> forwarding = nullptr);
   ~Worker();
 
   void start();
@@ -42,6 +45,9 @@ class Worker {
   const resolver::ResolverCounters* resolverCounters() const {
     return resolver_stage_ ? &resolver_stage_->counters() : nullptr;
   }
+  const ForwardCounters* forwardCounters() const {
+    return forward_stage_ ? &forward_stage_->counters() : nullptr;
+  }
 
  private:
   void onStart(uv_loop_t* loop);
@@ -51,6 +57,7 @@ class Worker {
   std::shared_ptr<const config::Config> config_;  // the start-up config: listeners and limits
   Pipeline pipeline_;
   ResolverStage* resolver_stage_ = nullptr;  // owned by pipeline_
+  ForwardStage* forward_stage_ = nullptr;    // owned by pipeline_
   std::vector<std::unique_ptr<UdpListener>> udp_;
   std::vector<std::unique_ptr<TcpListener>> tcp_;
   io::LoopThread thread_;
