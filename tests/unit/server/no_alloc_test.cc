@@ -7,6 +7,7 @@
 #include <new>
 
 #include "dns/rdata.h"
+#include "server/forward_stage.h"
 #include "server/pipeline.h"
 #include "server/resolver_stage.h"
 #include "server/zone_stage.h"
@@ -196,6 +197,53 @@ TEST(HotPath, ResolverCacheHitsAllocateNothing) {
   EXPECT_EQ(resolver->counters().cache_hits.get(), 2 * queries.size());
   EXPECT_EQ(resolver->counters().upstream_queries.get(), 0u);
   resolver->detach();
+  uv_run(&loop, UV_RUN_DEFAULT);
+  EXPECT_EQ(uv_loop_close(&loop), 0);
+}
+
+// Forwarded names answered from the cache of their rule's target set: no heap allocation.
+TEST(HotPath, ForwardCacheHitsAllocateNothing) {
+  auto loaded = config::loadString(
+      "server: {allow: [127.0.0.0/8]}\n"
+      "rules: [{domain: corp.example, targets: [192.0.2.53]}]\n",
+      "cfg.yaml");
+  ASSERT_TRUE(loaded.ok());
+  auto config = std::make_shared<const config::Config>(std::move(loaded).value());
+  auto snapshot = buildSnapshot(config);
+  ASSERT_TRUE(snapshot.ok());
+  ASSERT_EQ((*snapshot)->routes.size(), 1u);
+  const uint64_t context = (*snapshot)->routes[0].cache_context;
+  cache::RecordCache cache;
+  auto runtime = buildForwardRuntime(*config, &cache);
+  const dns::Record a{*dns::Name::fromText("app.corp.example."), dns::rrtype::kA, dns::rrclass::kIN,
+                      300, *dns::rdataFromText(dns::rrtype::kA, "10.44.0.2")};
+  cache.insert({context, a.name, dns::rrtype::kA}, {&a, 1}, 300, cache::Trust::kAnswerNonAuth);
+
+  uv_loop_t loop;
+  uv_loop_init(&loop);
+  Pipeline pipeline(*snapshot);
+  pipeline.addStage(std::make_unique<ZoneStage>());
+  auto stage = std::make_unique<ForwardStage>(runtime);
+  ForwardStage* forward = stage.get();
+  pipeline.addStage(std::move(stage));
+  forward->attach(&loop);
+  std::array<uint8_t, 65535> out{};
+  const ClientInfo client{SocketAddress(*IpAddress::parse("127.0.0.1"), 5000), Transport::kUdp, 0};
+  const auto q = ask("app.corp.example.", dns::rrtype::kA);
+  pipeline.handle(q, client, out);  // warm-up
+  size_t n;
+  {
+    Counting c;
+    n = pipeline.handle(q, client, out);
+    EXPECT_EQ(g_allocations, 0u);
+  }
+  auto reply = dns::Message::parse({out.data(), n});
+  ASSERT_TRUE(reply.ok());
+  EXPECT_EQ(reply->rcode(), dns::rcode::kNoError);
+  ASSERT_EQ(reply->answer.size(), 1u);
+  EXPECT_EQ(forward->counters().cache_hits.get(), 2u);
+  EXPECT_EQ(forward->counters().forwarded.get(), 0u);
+  forward->detach();
   uv_run(&loop, UV_RUN_DEFAULT);
   EXPECT_EQ(uv_loop_close(&loop), 0);
 }
