@@ -71,6 +71,21 @@ std::string freshLoopbackAddress() {
   return "127." + std::to_string(a(rd)) + "." + std::to_string(b(rd)) + "." + std::to_string(c(rd));
 }
 
+bool portFree(const std::string& address, uint16_t port) {
+  sockaddr_in sa = v4(address, port);
+  if (inet_pton(AF_INET, address.c_str(), &sa.sin_addr) != 1) return false;
+  for (const int type : {SOCK_DGRAM, SOCK_STREAM}) {
+    const int fd = socket(AF_INET, type | SOCK_CLOEXEC, 0);
+    if (fd < 0) return false;
+    const int one = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    const bool ok = bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) == 0;
+    close(fd);
+    if (!ok) return false;
+  }
+  return true;
+}
+
 RunResult runCommand(const std::vector<std::string>& argv, std::chrono::milliseconds limit) {
   RunResult r;
   const std::string dir = makeTempDir();

@@ -19,6 +19,9 @@ std::string daemonBinary();
 // A fresh loopback address (127.64.0.0/10 range, random) for one test.
 std::string freshLoopbackAddress();
 
+// True if UDP and TCP address:port (IPv4) can both be bound now: nothing else serves there.
+bool portFree(const std::string& address, uint16_t port);
+
 struct RunResult {
   int exit_code = -1;
   std::string out;

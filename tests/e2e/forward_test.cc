@@ -127,24 +127,6 @@ class TempDir {
   std::string path_;
 };
 
-// True if UDP and TCP address:port can both be bound now.
-bool portFree(const std::string& address, uint16_t port) {
-  sockaddr_in sa{};
-  sa.sin_family = AF_INET;
-  sa.sin_port = htons(port);
-  if (inet_pton(AF_INET, address.c_str(), &sa.sin_addr) != 1) return false;
-  for (const int type : {SOCK_DGRAM, SOCK_STREAM}) {
-    const int fd = socket(AF_INET, type | SOCK_CLOEXEC, 0);
-    if (fd < 0) return false;
-    const int one = 1;
-    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    const bool ok = bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) == 0;
-    close(fd);
-    if (!ok) return false;
-  }
-  return true;
-}
-
 std::vector<uint8_t> makeQuery(const std::string& name, uint16_t type) {
   dns::Message m;
   m.header.id = 0x5151;
