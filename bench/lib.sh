@@ -1,7 +1,7 @@
 # Shared by the bench/*.sh scripts (sourced, not run): tool checks, a work folder whose servers
 # are stopped by PID on exit, the common part of an Unbound config, and CPU accounting.
 
-vpcdns=build/app/vpcdns
+vpcdns=${VPCDNS_BINARY:-build/app/vpcdns}  # another build: VPCDNS_BINARY=build-x/app/vpcdns
 port=5353
 
 # bench_require TOOL...: the build and the tools are there, or say how to get them.
