@@ -5,6 +5,7 @@
 //   vpcdns --check-config FILE   validate FILE; exit 0 if valid, 1 with every error otherwise
 //   vpcdns --print-default-config
 //   vpcdns --version | --help
+//   vpcdns ctl [--server HOST:PORT] [--token T] COMMAND   the control CLI (app/ctl.h)
 #include <spdlog/spdlog.h>
 
 #include <cstdio>
@@ -12,8 +13,11 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 
+#include "app/ctl.h"
 #include "app/logging.h"
+#include "common/privileges.h"
 #include "config/config.h"
 #include "server/daemon.h"
 #include "server/resolver_stage.h"
@@ -26,6 +30,7 @@ constexpr const char* kVersion = "0.1.0";
 constexpr const char* kUsage =
     "usage: vpcdns [--config FILE] [--check-config FILE] [--print-default-config]\n"
     "              [--version] [--help]\n"
+    "       vpcdns ctl [--server HOST:PORT] [--token T] COMMAND   (vpcdns ctl --help)\n"
     "Without --config, vpcdns serves the embedded default configuration\n"
     "(see --print-default-config): UDP and TCP on 127.0.0.1:5353.\n";
 
@@ -73,6 +78,9 @@ int parseArgs(int argc, char** argv, Options& opts) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // `vpcdns ctl ...`: the control CLI, a client of a running daemon's admin API (app/ctl.h).
+  if (argc > 1 && std::string_view(argv[1]) == "ctl")
+    return vpcdns::app::runCtl(argc - 2, argv + 2);
   Options opts;
   if (int rc = parseArgs(argc, argv, opts); rc >= 0) return rc;
 
@@ -107,10 +115,22 @@ int main(int argc, char** argv) {
   spdlog::info("vpcdns {} starting with config {}", kVersion, config->source);
 
   auto forwarding = vpcdns::server::buildForwardRuntime(*config, (*runtime)->cache.get());
-  vpcdns::server::Daemon daemon(*snapshot, opts.config_file, *runtime, forwarding);
+  // Moved, not copied: the first snapshot must be freeable after the first reload.
+  vpcdns::server::Daemon daemon(std::move(*snapshot), opts.config_file, *runtime, forwarding);
   if (auto bound = daemon.bind(); !bound) {
     spdlog::critical("cannot listen: {}", bound.error());
     return 1;
+  }
+  // Root is needed only to bind port 53: drop it before any worker starts (README "Deployment").
+  if (!config->server.user.empty()) {
+    auto dropped = vpcdns::dropPrivileges({config->server.uid, config->server.gid});
+    if (!dropped) {
+      spdlog::critical("{}: server.user {}: {}", config->source, config->server.user,
+                       dropped.error());
+      return 1;
+    }
+    spdlog::info("{} user {} (uid {}, gid {})", *dropped ? "now running as" : "already running as",
+                 config->server.user, config->server.uid, config->server.gid);
   }
   const int rc = daemon.run();
   spdlog::shutdown();

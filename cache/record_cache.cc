@@ -219,8 +219,18 @@ size_t RecordCache::eraseBelow(uint64_t context, const dns::Name& apex) {
   return removed;
 }
 
-void RecordCache::clear() {
-  for (size_t i = 0; i < options_.shards; ++i) shards_[i].data.lock()->clear();
+size_t RecordCache::clear() {
+  size_t removed = 0;
+  for (size_t i = 0; i < options_.shards; ++i) removed += shards_[i].data.lock()->clear();
+  return removed;
+}
+
+size_t RecordCache::flushName(const dns::Name& name, bool subtree) {
+  size_t removed = 0;
+  for (size_t i = 0; i < options_.shards; ++i) {
+    removed += shards_[i].data.lock()->eraseAnyContext(name.wire(), subtree);
+  }
+  return removed;
 }
 
 CacheStats RecordCache::stats() const {

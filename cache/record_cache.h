@@ -137,7 +137,14 @@ class RecordCache {
   // Removes everything at or below `apex` in `context` (the root: the whole context). O(all
   // entries), one shard locked at a time: for flushes and reloads, not the query path.
   size_t eraseBelow(uint64_t context, const dns::Name& apex);
-  void clear();
+  // Removes everything; returns the number of entries removed. One shard locked at a time.
+  size_t clear();
+
+  // Admin flushes (POST /v1/cache/flush), in every context at once (public recursive data and
+  // every forwarding rule's): the entries at `name`, or (subtree) at or below it. O(all
+  // entries), one shard locked at a time, never two: not for the query path. Returns the
+  // number of entries removed.
+  size_t flushName(const dns::Name& name, bool subtree);
 
   CacheStats stats() const;
   const CacheOptions& options() const { return options_; }

@@ -219,11 +219,27 @@ size_t ShardData::eraseBelow(uint64_t context, std::span<const uint8_t> apex) {
   return removed;
 }
 
-void ShardData::clear() {
+size_t ShardData::eraseAnyContext(std::span<const uint8_t> name, bool subtree) {
+  size_t removed = 0;
+  for (NodeIt it = lru_.begin(); it != lru_.end();) {
+    NodeIt next = std::next(it);
+    // At or below `name` with the same length means the name itself (wire names, whole labels).
+    if (wireIsBelow(it->name, name) && (subtree || it->name.size() == name.size())) {
+      removed += it->slots.size();
+      remove(it);
+    }
+    it = next;
+  }
+  return removed;
+}
+
+size_t ShardData::clear() {
+  const size_t removed = entries_;
   index_.clear();
   lru_.clear();
   bytes_ = 0;
   entries_ = 0;
+  return removed;
 }
 
 void ShardData::addTo(CacheStats& stats) const {

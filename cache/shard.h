@@ -125,7 +125,9 @@ class ShardData {
   size_t eraseNode(const Probe& probe);
   // Removes every node of `context` at or below `apex` (wire form).
   size_t eraseBelow(uint64_t context, std::span<const uint8_t> apex);
-  void clear();
+  // Removes every node, of any context, named `name` or (subtree) at or below it.
+  size_t eraseAnyContext(std::span<const uint8_t> name, bool subtree);
+  size_t clear();  // returns the number of entries removed
 
   void addTo(CacheStats& stats) const;
 

@@ -1,6 +1,6 @@
 // The daemon's configuration: the validated, immutable form the rest of the code reads.
 //
-// YAML text -> (loader.cc, yaml-cpp, with marks) -> Config. Every problem found is reported as a
+// YAML text -> (loader.cc, libyaml, with marks) -> Config. Every problem found is reported as a
 // ConfigError naming file:line:column, the key path and what was expected; one run reports all
 // of them. Unknown keys are errors. The schema is documented in README.md ("Configuration").
 #pragma once
@@ -32,6 +32,13 @@ struct ServerSection {
   uint32_t tcp_max_connections = 1024;   // per worker thread
   uint32_t tcp_max_pipelined = 64;       // queries in flight on one connection
   uint32_t udp_recv_buffer = 0;          // SO_RCVBUF bytes; 0 = kernel default
+  // Drop root to this user (and group) once the listeners are bound (README "Deployment").
+  // Empty: keep the identity vpcdns was started with. Resolved when the config is loaded (an
+  // unknown name is a config error), so uid/gid are valid whenever `user` is not empty.
+  std::string user;
+  std::string group;  // empty: the user's primary group
+  uint32_t uid = 0;
+  uint32_t gid = 0;
 };
 
 struct LoggingSection {
@@ -123,6 +130,31 @@ struct ZoneSpec {
   int column = 0;
 };
 
+// The admin HTTP API (README "Admin API"): off unless `listen` is set.
+struct AdminSection {
+  std::optional<SocketAddress> listen;  // none: no admin API
+  std::string token;                    // bearer token; empty: none (loopback only)
+  std::string token_file;               // as written; relative to Config::base_dir; read at start
+  int line = 0;                         // where `listen` is written (1-based), for errors
+  int column = 0;
+  bool operator==(const AdminSection& o) const {  // positions left out
+    return listen == o.listen && token == o.token && token_file == o.token_file;
+  }
+};
+
+// The query log (README "Query log"): Route 53 Resolver's JSON lines, written by a thread of its
+// own. Absent from the config: no query log.
+struct QueryLogSection {
+  std::string file;                              // as written; relative to Config::base_dir
+  std::optional<std::vector<std::string>> vpcs;  // VPC ids logged; none: all (and no-VPC clients)
+  uint64_t max_size = uint64_t{100} << 20;       // bytes before the file is rotated
+  uint32_t max_files = 5;                        // rotated files kept: file.1 .. file.N
+  std::string account_id = "000000000000";       // the "account_id" field
+  std::string region = "local";                  // the "region" field
+  uint32_t queue = 65536;                        // records buffered per worker
+  bool operator==(const QueryLogSection&) const = default;
+};
+
 struct Config {
   std::string source;    // file name, or "<embedded default>"
   std::string base_dir;  // relative zone file paths start here ("." for the embedded default)
@@ -135,6 +167,11 @@ struct Config {
   std::vector<Vpc> vpcs;
   std::vector<ZoneSpec> zones;
   std::vector<TsigKeySpec> tsig_keys;
+  // Where vpcdns keeps state across restarts (README "Change batches": the journals of changes
+  // to inline zones). As written; relative to base_dir. Empty: none (such changes are refused).
+  std::string state_dir;
+  AdminSection admin;
+  std::optional<QueryLogSection> query_log;
 
   const TsigKeySpec* findKey(std::string_view name) const;
   const Vpc* findVpc(std::string_view id) const;

@@ -1,17 +1,15 @@
-// Document level: reading the file, parsing YAML, turning every exception into a ConfigError.
+// Document level: reading the file, parsing YAML (config/yaml_tree.h), reporting every problem as
+// a ConfigError.
 #include <fcntl.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <sstream>
-
-#include <yaml-cpp/eventhandler.h>
-#include <yaml-cpp/yaml.h>
 
 #include "config/config.h"
 #include "config/schema.h"
+#include "config/yaml_tree.h"
 
 namespace vpcdns::config {
 namespace {
@@ -52,47 +50,6 @@ std::vector<ConfigError> inDocumentOrder(std::vector<ConfigError> errors) {
   return errors;
 }
 
-// yaml-cpp 0.7's LoadAll() can loop forever on some malformed input (found by fuzz_config):
-// its document loop relies on the parser making progress. Count the documents with a bounded
-// loop over the parser's events instead, then Load() the first.
-struct DocumentCount {
-  int count = 0;
-  YAML::Mark second = YAML::Mark::null_mark();
-};
-
-class DocumentCounter : public YAML::EventHandler {
- public:
-  void OnDocumentStart(const YAML::Mark& mark) override {
-    if (++documents_ == 2) second_ = mark;
-  }
-  void OnDocumentEnd() override {}
-  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
-  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
-  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
-                const std::string&) override {}
-  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
-                       YAML::EmitterStyle::value) override {}
-  void OnSequenceEnd() override {}
-  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
-                  YAML::EmitterStyle::value) override {}
-  void OnMapEnd() override {}
-  int documents() const { return documents_; }
-  const YAML::Mark& second() const { return second_; }
-
- private:
-  int documents_ = 0;
-  YAML::Mark second_ = YAML::Mark::null_mark();
-};
-
-DocumentCount countDocuments(const std::string& text) {
-  std::istringstream in(text);
-  YAML::Parser parser(in);
-  DocumentCounter counter;
-  for (int i = 0; i < 2 && parser.HandleNextDocument(counter); ++i) {
-  }
-  return {counter.documents(), counter.second()};
-}
-
 }  // namespace
 
 std::string ConfigError::toString() const {
@@ -110,20 +67,17 @@ std::string ConfigError::toString() const {
 LoadResult loadString(std::string_view yaml, const std::string& name) {
   detail::Reader r(name);
   Config config = detail::defaultConfig(name);
-  // yaml-cpp reports through exceptions; none may escape (callers rely on a LoadResult).
+  // No exception may escape (callers rely on a LoadResult); only bad_alloc can occur.
   try {
-    const std::string text(yaml);
-    const DocumentCount docs = countDocuments(text);
-    if (docs.count > 1) {
-      r.error(docs.second, "", "expected a single YAML document, found a second one");
-    } else if (docs.count == 1) {
-      detail::readConfig(r, YAML::Load(text), config);
+    // One pass of libyaml over the text builds the tree and notices a second document (which
+    // is refused: only its start is parsed, so input after it cannot hang the loader).
+    detail::YamlDocument doc;
+    if (auto error = detail::YamlDocument::parse(yaml, doc)) {
+      r.error(error->mark, "", std::move(error->message));
+    } else if (doc.root().IsDefined()) {
+      detail::readConfig(r, doc.root(), config);
     }
     // No document at all (empty, or only comments) means all defaults.
-  } catch (const YAML::ParserException& e) {
-    r.error(e.mark, "", "YAML syntax error: " + e.msg);
-  } catch (const YAML::Exception& e) {
-    r.error(e.mark, "", e.msg);
   } catch (const std::exception& e) {
     r.error(YAML::Mark::null_mark(), "", std::string("internal error: ") + e.what());
   }

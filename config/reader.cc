@@ -80,13 +80,12 @@ std::optional<uint64_t> parseSize(std::string_view text) {
 
 }  // namespace
 
-Value Value::child(const YAML::Node& value, const YAML::Mark& key_mark,
-                   std::string_view key) const {
+Value Value::child(const YamlNode& value, const YAML::Mark& key_mark, std::string_view key) const {
   std::string child_path = path.empty() ? std::string(key) : path + "." + std::string(key);
   return Value{value, value.IsNull() ? key_mark : value.Mark(), std::move(child_path)};
 }
 
-Value Value::item(const YAML::Node& value, size_t index) const {
+Value Value::item(const YamlNode& value, size_t index) const {
   return Value{value, value.Mark(), path + "[" + std::to_string(index) + "]"};
 }
 
@@ -99,7 +98,7 @@ void Reader::expected(const Value& v, std::string_view what) {
   error(v, "expected " + std::string(what) + ", got " + describe(v.node));
 }
 
-std::string describe(const YAML::Node& node) {
+std::string describe(const YamlNode& node) {
   switch (node.Type()) {
     case YAML::NodeType::Map:
       return "a map";
@@ -186,27 +185,31 @@ void readKeys(Reader& r, const Value& v, std::span<const KeySpec> keys,
     r.expected(v, "a map with keys " + keyList(keys));
     return;
   }
-  std::vector<bool> present(keys.size(), false);
-  std::vector<std::pair<std::string, int>> seen;  // key, 1-based line of its first occurrence
+  // Which keys were given. Maps are small: quadratic duplicate detection is cheaper than a set.
+  std::array<bool, kMaxFieldsOnStack> present_on_stack{};
+  std::vector<bool> present_on_heap(keys.size() > present_on_stack.size() ? keys.size() : 0);
+  auto present = [&](size_t i) -> bool {
+    return keys.size() > present_on_stack.size() ? present_on_heap[i] : present_on_stack[i];
+  };
   if (v.node.IsMap()) {
-    for (auto it = v.node.begin(); it != v.node.end(); ++it) {
-      // Copies: the iterator's -> yields a temporary pair of handles.
-      const YAML::Node key = it->first;
-      const YAML::Node value = it->second;
+    for (size_t i = 0; i < v.node.size(); ++i) {
+      const YamlNode key = v.node.key(i);
+      const YamlNode value = v.node.value(i);
       if (!key.IsScalar()) {
         r.error(key.Mark(), v.path, "expected a key name, got " + describe(key));
         continue;
       }
       const std::string& name = key.Scalar();
-      auto first =
-          std::find_if(seen.begin(), seen.end(), [&](const auto& s) { return s.first == name; });
-      if (first != seen.end()) {
-        r.error(
-            key.Mark(), v.path,
-            "duplicate key '" + name + "' (first at line " + std::to_string(first->second) + ")");
+      size_t first = 0;
+      while (first < i && !(v.node.key(first).IsScalar() && v.node.key(first).Scalar() == name)) {
+        ++first;
+      }
+      if (first < i) {
+        r.error(key.Mark(), v.path,
+                "duplicate key '" + name + "' (first at line " +
+                    std::to_string(oneBased(v.node.key(first).Mark().line)) + ")");
         continue;
       }
-      seen.emplace_back(name, oneBased(key.Mark().line));
       auto known =
           std::find_if(keys.begin(), keys.end(), [&](const KeySpec& k) { return k.name == name; });
       if (known == keys.end()) {
@@ -215,12 +218,16 @@ void readKeys(Reader& r, const Value& v, std::span<const KeySpec> keys,
         continue;
       }
       auto index = static_cast<size_t>(known - keys.begin());
-      present[index] = true;
+      if (keys.size() > present_on_stack.size()) {
+        present_on_heap[index] = true;
+      } else {
+        present_on_stack[index] = true;
+      }
       on_key(index, v.child(value, key.Mark(), name));
     }
   }
   for (size_t i = 0; i < keys.size(); ++i) {
-    if (keys[i].required && !present[i]) {
+    if (keys[i].required && !present(i)) {
       r.error(v, "missing required key '" + std::string(keys[i].name) + "'");
     }
   }

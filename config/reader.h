@@ -1,13 +1,12 @@
-// Internal to vpcdns_config: reading yaml-cpp nodes into typed values while collecting
-// ConfigErrors (file:line:column, key path, "expected X, got Y") instead of throwing.
+// Internal to vpcdns_config: reading YAML nodes (config/yaml_tree.h) into typed values while
+// collecting ConfigErrors (file:line:column, key path, "expected X, got Y") instead of throwing.
 //
 // A section is described by a table of Field<T> (key name, reader, required?) and read with
 // readMap(); the generic code handles non-map values, non-scalar keys, duplicate keys (which
-// yaml-cpp does not detect), unknown keys and missing required keys.
+// YAML parsers do not detect), unknown keys and missing required keys.
 #pragma once
 
-#include <yaml-cpp/yaml.h>
-
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <limits>
@@ -18,19 +17,20 @@
 #include <vector>
 
 #include "config/config.h"
+#include "config/yaml_tree.h"
 
 namespace vpcdns::config::detail {
 
 // A node being read, where it is and what it is called: errors point at `mark` and name `path`.
 struct Value {
-  YAML::Node node;
-  YAML::Mark mark;   // 0-based, as yaml-cpp gives it
+  YamlNode node;
+  YAML::Mark mark;   // 0-based line and column
   std::string path;  // "server.listen[0].address"; empty for the document root
 
   // The value of `key` in this map. An empty value (`workers:`) gets its key's mark because
-  // yaml-cpp marks an implicit null at the *next* token, often on another line.
-  Value child(const YAML::Node& value, const YAML::Mark& key_mark, std::string_view key) const;
-  Value item(const YAML::Node& value, size_t index) const;  // "path[index]"
+  // a parser may mark an implicit null at the *next* token, often on another line.
+  Value child(const YamlNode& value, const YAML::Mark& key_mark, std::string_view key) const;
+  Value item(const YamlNode& value, size_t index) const;  // "path[index]"
 };
 
 class Reader {
@@ -65,7 +65,7 @@ class Reader {
 };
 
 // What a node holds, for "got ...": "a map", "a list", "an empty value" or the quoted scalar.
-std::string describe(const YAML::Node& node);
+std::string describe(const YamlNode& node);
 
 // ---- scalars: each reports its own error and returns nullopt on failure ----------------------
 
@@ -106,12 +106,31 @@ struct Field {
   bool required = false;
 };
 
+// Maps are read once per zone, record and rule (tens of thousands in a big config): readMap
+// keeps its key table on the stack, and its callback captures one pointer so std::function
+// stores it inline (no heap allocation per map).
+inline constexpr size_t kMaxFieldsOnStack = 32;
+
 template <class T>
 void readMap(Reader& r, const Value& v, std::span<const Field<T>> fields, T& out) {
-  std::vector<KeySpec> keys;
-  keys.reserve(fields.size());
-  for (const auto& f : fields) keys.push_back({f.key, f.required});
-  readKeys(r, v, keys, [&](size_t i, const Value& child) { fields[i].read(r, child, out); });
+  std::array<KeySpec, kMaxFieldsOnStack> stack_keys;
+  std::vector<KeySpec> heap_keys;
+  std::span<KeySpec> keys;
+  if (fields.size() <= stack_keys.size()) {
+    keys = std::span<KeySpec>(stack_keys.data(), fields.size());
+  } else {
+    heap_keys.resize(fields.size());
+    keys = heap_keys;
+  }
+  for (size_t i = 0; i < fields.size(); ++i) keys[i] = {fields[i].key, fields[i].required};
+  struct Context {
+    Reader& r;
+    std::span<const Field<T>> fields;
+    T& out;
+  } context{r, fields, out};
+  readKeys(r, v, keys, [c = &context](size_t i, const Value& child) {
+    c->fields[i].read(c->r, child, c->out);
+  });
 }
 
 // ---- field adapters: declarative table entries for the common kinds of value -----------------

@@ -145,15 +145,30 @@ constexpr Field<ServerSection> kServerFields[] = {
     {"tcp_max_connections", uintField<&ServerSection::tcp_max_connections, 1, 1000000>},
     {"tcp_max_pipelined", uintField<&ServerSection::tcp_max_pipelined, 1, 65535>},
     {"udp_recv_buffer", sizeField<&ServerSection::udp_recv_buffer, kMaxUdpRecvBuffer>},
+    {"user", readRunAsName<&ServerSection::user>},
+    {"group", readRunAsName<&ServerSection::group>},
 };
+
+// The server section, then its user and group looked up (schema_user.cc).
+void readServer(Reader& r, const Value& v, Config& c) {
+  readMap<ServerSection>(r, v, kServerFields, c.server);
+  resolveRunAs(r, v, c.server);
+}
 
 constexpr Field<LoggingSection> kLoggingFields[] = {
     {"level", choiceField<&LoggingSection::level, kLogLevels>},
     {"format", choiceField<&LoggingSection::format, kLogFormats>},
 };
 
+void readStateDir(Reader& r, const Value& v, Config& c) {
+  auto text = readScalar(r, v, "a directory name");
+  if (!text) return;
+  if (text->empty()) return r.expected(v, "a directory name");
+  c.state_dir = *text;
+}
+
 constexpr Field<Config> kTopFields[] = {
-    {"server", sectionField<&Config::server, kServerFields>},
+    {"server", readServer},
     {"logging", sectionField<&Config::logging, kLoggingFields>},
     {"resolver", readResolver},
     {"cache", readCache},
@@ -162,6 +177,9 @@ constexpr Field<Config> kTopFields[] = {
     {"vpcs", readVpcs},
     {"zones", readZones},
     {"tsig_keys", readTsigKeys},
+    {"state_dir", readStateDir},
+    {"admin", readAdmin},
+    {"query_log", readQueryLog},
 };
 
 }  // namespace
@@ -176,10 +194,11 @@ Config defaultConfig(const std::string& source) {
   return c;
 }
 
-void readConfig(Reader& r, const YAML::Node& root, Config& out) {
+void readConfig(Reader& r, const YamlNode& root, Config& out) {
   readMap<Config>(r, Value{root, root.Mark(), ""}, kTopFields, out);
   checkVpcRefs(r, out);
   checkRuleTargets(r, out);
+  checkAdmin(r, out);
 }
 
 }  // namespace vpcdns::config::detail

@@ -36,7 +36,23 @@ void readForwarding(Reader& r, const Value& v, Config& out);
 void readRules(Reader& r, const Value& v, Config& out);
 void checkRuleTargets(Reader& r, const Config& c);
 
+// The `admin` section (schema_admin.cc), and its check against the DNS listeners.
+void readAdmin(Reader& r, const Value& v, Config& out);
+void checkAdmin(Reader& r, const Config& c);
+
+// server.user and server.group (schema_user.cc): read as written, then looked up once the whole
+// section is read (the group may come before the user); unknown names are errors at their line.
+void readRunAsNameInto(Reader& r, const Value& v, std::string& out);
+template <auto Member>
+void readRunAsName(Reader& r, const Value& v, ServerSection& s) {
+  readRunAsNameInto(r, v, s.*Member);
+}
+void resolveRunAs(Reader& r, const Value& v, ServerSection& s);
+
+// The `query_log` section (schema_query_log.cc).
+void readQueryLog(Reader& r, const Value& v, Config& out);
+
 // Reads the document root into `out` (pre-filled with defaults), reporting errors to `r`.
-void readConfig(Reader& r, const YAML::Node& root, Config& out);
+void readConfig(Reader& r, const YamlNode& root, Config& out);
 
 }  // namespace vpcdns::config::detail

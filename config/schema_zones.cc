@@ -1,5 +1,6 @@
 // The `vpcs` and `zones` sections: which clients form a VPC, and the private zones each sees.
 #include <algorithm>
+#include <unordered_map>
 
 #include "config/schema.h"
 #include "dns/rdata.h"
@@ -129,6 +130,7 @@ constexpr Field<ZoneEntry> kZoneFields[] = {
 // One inline record: {name, type, ttl, values}; names are relative to the zone.
 struct InlineRecord {
   const dns::Name* origin = nullptr;
+  const std::string* origin_text = nullptr;  // origin->toText(), made once per zone
   std::optional<dns::Name> owner;
   std::optional<uint16_t> type;
   uint32_t ttl = 0;
@@ -146,7 +148,7 @@ void readRecordName(Reader& r, const Value& v, InlineRecord& rec) {
   } else if (!text->empty() && text->back() == '.') {
     if (auto n = dns::Name::fromText(*text)) name = *n;
   } else if (!text->empty()) {
-    if (auto n = dns::Name::fromText(*text + "." + rec.origin->toText())) name = *n;
+    if (auto n = dns::Name::fromText(*text + "." + *rec.origin_text)) name = *n;
   }
   if (!name) return r.expected(v, kWhat);
   if (!name->isSubdomainOf(*rec.origin)) {
@@ -188,9 +190,11 @@ constexpr Field<InlineRecord> kRecordFields[] = {
 };
 
 void readInlineRecords(Reader& r, ZoneEntry& z) {
+  const std::string origin_text = z.spec.name.toText();
   for (const Value& item : z.record_values) {
     InlineRecord rec;
     rec.origin = &z.spec.name;
+    rec.origin_text = &origin_text;
     rec.ttl = z.ttl;
     readMap<InlineRecord>(r, item, kRecordFields, rec);
     if (!rec.owner || !rec.type) continue;
@@ -228,11 +232,14 @@ void addZone(Reader& r, const Value& item, Config& out) {
   out.zones.push_back(std::move(z.spec));
 }
 
-// The same zone name twice for one VPC would make the answer depend on file order.
+// The same zone name twice for one VPC would make the answer depend on file order. Zones are
+// grouped by name first: linear in the number of zones.
 void checkZoneOverlap(Reader& r, const Value& v, const Config& c) {
+  std::unordered_map<dns::Name, std::vector<size_t>, dns::NameHash> by_name;
+  for (size_t i = 0; i < c.zones.size(); ++i) by_name[c.zones[i].name].push_back(i);
   for (size_t i = 0; i < c.zones.size(); ++i) {
-    for (size_t j = 0; j < i; ++j) {
-      if (!(c.zones[i].name == c.zones[j].name)) continue;
+    for (size_t j : by_name[c.zones[i].name]) {
+      if (j >= i) break;
       for (const auto& id : c.zones[i].vpcs) {
         if (std::find(c.zones[j].vpcs.begin(), c.zones[j].vpcs.end(), id) ==
             c.zones[j].vpcs.end()) {

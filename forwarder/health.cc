@@ -63,8 +63,12 @@ bool TargetState::claimProbe(uint64_t now_ms) {
   if (now_ms < due) return false;
   // Only the caller whose CAS moves the due time forward wins; the others see the new time (or
   // fail the CAS) and return false until it comes.
-  return next_probe_ms_.compare_exchange_strong(due, now_ms + options_->probe_interval_ms,
-                                                std::memory_order_relaxed);
+  if (!next_probe_ms_.compare_exchange_strong(due, now_ms + options_->probe_interval_ms,
+                                              std::memory_order_relaxed)) {
+    return false;
+  }
+  last_probe_ms_.store(now_ms, std::memory_order_relaxed);
+  return true;
 }
 
 HealthRegistry::HealthRegistry(HealthOptions options) {

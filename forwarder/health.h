@@ -61,6 +61,8 @@ class TargetState {
   // True for exactly one caller per probe interval while the target is down and a probe is
   // due at `now_ms`; false when the target is up.
   bool claimProbe(uint64_t now_ms);
+  // When the last probe was claimed (the registry's clock, ms); 0: never probed.
+  uint64_t lastProbeMs() const { return last_probe_ms_.load(std::memory_order_relaxed); }
 
  private:
   std::shared_ptr<const HealthOptions> options_;
@@ -68,6 +70,7 @@ class TargetState {
   std::atomic<uint32_t> failures_{0};
   std::atomic<uint32_t> srtt_us_{0};
   std::atomic<uint64_t> next_probe_ms_{0};
+  std::atomic<uint64_t> last_probe_ms_{0};
 };
 
 class HealthRegistry {

@@ -62,6 +62,7 @@ void Resolver::complete(const Key& key, const Answer& answer) {
   if (it == inflight_.end()) return;
   Flight flight = std::move(it->second);
   inflight_.erase(it);
+  counters_.completed.add();
   if (answer.rcode == dns::rcode::kServFail) counters_.servfail.add(flight.waiters.size());
   for (auto& waiter : flight.waiters) waiter(answer);
 }

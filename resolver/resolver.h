@@ -15,6 +15,7 @@
 // single-writer atomics, readable from any thread.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <functional>
@@ -77,6 +78,22 @@ using AnswerCallback = std::function<void(const Answer&)>;
 
 using vpcdns::Counter;
 
+// Round-trip times of upstream replies (the time from sending a query to its reply; timeouts
+// are not samples), as a Prometheus histogram: a count per bucket (not cumulative) and the sum.
+// Single writer (the worker's loop thread), readable from any thread.
+struct RttHistogram {
+  static constexpr std::array<uint32_t, 10> kBoundsUs = {1000,   5000,   10000,  25000,   50000,
+                                                         100000, 250000, 500000, 1000000, 2000000};
+  std::array<Counter, kBoundsUs.size() + 1> buckets;  // the last: above every bound (+Inf)
+  Counter sum_us;
+  void observe(uint32_t rtt_us) {
+    size_t i = 0;
+    while (i < kBoundsUs.size() && rtt_us > kBoundsUs[i]) ++i;
+    buckets[i].add();
+    sum_us.add(rtt_us);
+  }
+};
+
 struct ResolverCounters {
   Counter queries;           // client questions that reached the resolver
   Counter cache_hits;        // answered from the cache alone
@@ -88,6 +105,8 @@ struct ResolverCounters {
   Counter upstream_errors;   // network errors, unparseable or unusable replies
   Counter upstream_ignored;  // datagrams that failed the transport's checks (spoofs, garbage)
   Counter servfail;          // client answers that were SERVFAIL
+  Counter completed;         // resolutions finished (in flight = resolutions - completed)
+  RttHistogram upstream_rtt;
 };
 
 class Task;

@@ -380,6 +380,7 @@ void Task::onReply(UpstreamResult&& result) {
     return nextServer(true);
   }
   table.reportRtt(s.address, result.rtt_us);
+  counters.upstream_rtt.observe(result.rtt_us);
   if (m->header.tc && !s.tcp) {  // RFC 7766 §5: the whole answer over TCP, same server
     s.tcp = true;
     return send(current_);

@@ -5,9 +5,11 @@
 set -euo pipefail
 
 packages=(cmake ninja-build g++ pkg-config
-          libuv1-dev libc-ares-dev libyaml-cpp-dev libspdlog-dev libfmt-dev
+          libuv1-dev libc-ares-dev libyaml-cpp-dev libyaml-dev libspdlog-dev libfmt-dev
           libgtest-dev libgmock-dev libbenchmark-dev libssl-dev
-          dnsutils knot-dnsutils dnsperf nsd unbound dnsmasq)
+          libcpp-httplib-dev nlohmann-json3-dev
+          dnsutils knot-dnsutils dnsperf nsd unbound dnsmasq
+          systemd libcap2-bin)  # e2e_deploy: systemd-analyze verify, setcap
 if [[ "${1:-}" == "--ci" ]]; then
   packages+=(clang libclang-rt-14-dev)
 fi

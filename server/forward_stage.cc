@@ -97,10 +97,12 @@ Verdict ForwardStage::answer(QueryContext& ctx) {
       cache::writeCachedAnswer(*cache, route.cache_context, q, kMaxCachedLinks,
                                cache::Trust::kAnswerNonAuth, scratch_, ctx.reply)) {
     counters_.cache_hits.add();
+    ctx.path = AnswerPath::kCache;
     return Verdict::kAnswered;
   }
   if (!forwarder_) return Verdict::kPass;
   counters_.forwarded.add();
+  ctx.path = AnswerPath::kForward;
   PendingReply pending = ctx.defer();
   const uint64_t context = route.cache_context;
   ForwardCounters* counters = &counters_;

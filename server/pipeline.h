@@ -18,23 +18,27 @@
 // handle() makes no heap allocation for the queries answered here.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <span>
 #include <vector>
 
+#include "common/counter.h"
 #include "common/net.h"
 #include "config/config.h"
 #include "dns/message.h"
 #include "dns/writer.h"
+#include "server/query_event.h"
 #include "server/snapshot.h"
 
 namespace vpcdns::server {
 
 class Updater;
-
-enum class Transport : uint8_t { kUdp, kTcp };
+class Pipeline;
+class QueryStats;
+class QueryLogRing;
 
 struct ClientInfo;
 
@@ -67,24 +71,34 @@ struct PendingReply {
   uint16_t our_udp_size = dns::kDefaultEdnsUdpPayload;
   size_t size_limit = dns::kMinUdpPayload;
 
+  // For the query log and metrics (QueryEvent): who reports the reply, when the query came,
+  // which part answers, and the VPC (index into config->vpcs, -1: none; `config` keeps the id
+  // alive across a reload).
+  Pipeline* pipeline = nullptr;
+  uint64_t start_ns = 0;
+  AnswerPath path = AnswerPath::kRecursion;
+  int vpc = -1;
+  bool log = false;
+  std::shared_ptr<const config::Config> config;
+
   // Starts a reply in `buf` (header, question, OPT): the caller adds records and finishes.
   dns::MessageWriter startReply(std::span<uint8_t> buf) const;
-  // Hands a finished reply to the listener.
+  // Hands a finished reply to the listener, and reports it (query log, metrics).
   void send(std::span<const uint8_t> reply) const;
 };
 
-// Per-worker counters; read by the worker at shutdown (metrics come with a later issue).
+// Per-worker counters: written on the worker's loop thread, readable from any thread.
 struct PipelineStats {
-  uint64_t queries = 0;
-  uint64_t dropped = 0;  // unreadable header, or a response sent to us
-  uint64_t formerr = 0;
-  uint64_t notimp = 0;
-  uint64_t refused = 0;
-  uint64_t badvers = 0;
-  uint64_t servfail = 0;
-  uint64_t answered = 0;  // by a stage, at once
-  uint64_t deferred = 0;  // to be answered later by a stage
-  uint64_t truncated = 0;
+  Counter queries;
+  Counter dropped;  // unreadable header, or a response sent to us
+  Counter formerr;
+  Counter notimp;
+  Counter refused;
+  Counter badvers;
+  Counter servfail;
+  Counter answered;  // by a stage, at once
+  Counter deferred;  // to be answered later by a stage
+  Counter truncated;
 };
 
 // What a stage sees: the parsed query, the client, and the writer for the reply, whose header,
@@ -97,8 +111,14 @@ struct QueryContext {
   const View& view;  // the client's VPC (or the default view)
   dns::MessageWriter& reply;
   size_t size_limit = 0;  // the reply's limit (TCP 65535; UDP the client's EDNS size or 512)
+  // Which part answers: a stage that answers or defers sets it first (query log, metrics).
+  AnswerPath path = AnswerPath::kError;
+  uint64_t start_ns = 0;  // monotonicNanos() when the query was received
+  int vpc = -1;           // the view's index in config->vpcs; -1: no VPC
+  bool log = false;       // the query log wants this VPC
+  Pipeline* pipeline = nullptr;
 
-  // What a stage keeps to answer later (see Verdict::kDeferred).
+  // What a stage keeps to answer later (see Verdict::kDeferred); set `path` before.
   PendingReply defer() const;
 };
 
@@ -137,18 +157,40 @@ class Pipeline {
 
   const PipelineStats& stats() const { return stats_; }
 
+  // Where every reply's QueryEvent goes: the worker's counters and, with a query log, its ring
+  // (either may be null). Before the first query.
+  void setQueryObservers(QueryStats* stats, QueryLogRing* log);
+  // Reports one reply sent (handle() for immediate ones, PendingReply::send for later ones).
+  void report(const QueryEvent& e);
+
+  // The generation (SnapshotHolder::publish) of the snapshot the next query will use; 0 with a
+  // fixed snapshot. Any thread: the admin API's change status (INSYNC) reads it.
+  uint64_t servedGeneration() const { return served_generation_.load(std::memory_order_acquire); }
+  // Takes a newly published snapshot now, without waiting for a query (loop thread; an idle
+  // worker woken by a publish calls it).
+  void refresh() { refreshSnapshot(); }
+
  private:
-  size_t replyError(std::span<const uint8_t> packet, uint16_t rcode, std::span<uint8_t> out);
+  // Sets *qtype when the question could be read (and is copied into the reply).
+  size_t replyError(std::span<const uint8_t> packet, uint16_t rcode, std::span<uint8_t> out,
+                    uint16_t* qtype);
   size_t sizeLimit(const dns::QueryView& q, const ClientInfo& client, size_t out_size) const;
 
   void refreshSnapshot();
+  void onNewSnapshot();  // recomputes log_views_, tells query_stats_
+  size_t process(std::span<const uint8_t> packet, const ClientInfo& client, std::span<uint8_t> out,
+                 QueryEvent& e);
 
   const SnapshotHolder* holder_ = nullptr;
   Updater* updater_ = nullptr;
   uint64_t generation_ = 0;
+  std::atomic<uint64_t> served_generation_{0};  // generation_, for other threads
   std::shared_ptr<const Snapshot> snapshot_;
   std::vector<std::unique_ptr<Stage>> stages_;
   PipelineStats stats_;
+  QueryStats* query_stats_ = nullptr;
+  QueryLogRing* log_ring_ = nullptr;
+  std::vector<uint8_t> log_views_;  // per view of snapshot_: 1 if the query log wants it
 };
 
 }  // namespace vpcdns::server

@@ -110,9 +110,14 @@ Verdict ResolverStage::answer(QueryContext& ctx) {
   if (q.cls != dns::rrclass::kIN || q.type == dns::rrtype::kAXFR || q.type == dns::rrtype::kIXFR ||
       q.type == dns::rrtype::kOPT) {
     ctx.reply.setRcode(dns::rcode::kRefused);  // no zone transfers or other classes through us
+    ctx.path = AnswerPath::kRefused;
     return Verdict::kAnswered;
   }
-  if (resolver_->answerFromCache(q, ctx.reply)) return Verdict::kAnswered;
+  if (resolver_->answerFromCache(q, ctx.reply)) {
+    ctx.path = AnswerPath::kCache;
+    return Verdict::kAnswered;
+  }
+  ctx.path = AnswerPath::kRecursion;
 
   // A miss: the reply comes later, unless the resolver decides at once (a limit, say).
   struct Sync {

@@ -10,6 +10,7 @@
 #include "private_zones/zone.h"
 #include "private_zones/zone_file.h"
 #include "server/local_zones.h"
+#include "server/zone_journal.h"
 
 namespace vpcdns::server {
 
@@ -129,18 +130,38 @@ void addReverseZones(const config::Config& c,
   }
 }
 
-void addBuiltinZones(View& view, Errors& errors) {
-  for (auto& z : builtinLocalZones()) {
-    auto zone = private_zones::Zone::build(z.origin, std::move(z.records));
-    if (!zone) {
-      errors.push_back("built-in zone " + z.origin.toText() + ": " + zone.error());
-      continue;
+// The built-in local zones are the same for every VPC and every config: built once per process
+// (thread-safe static initialisation) and shared by every view of every snapshot.
+struct BuiltinZones {
+  std::vector<std::shared_ptr<const private_zones::Zone>> zones;
+  Errors errors;
+};
+
+const BuiltinZones& builtinZones() {
+  static const BuiltinZones built = [] {
+    BuiltinZones out;
+    for (auto& z : builtinLocalZones()) {
+      auto zone = private_zones::Zone::build(z.origin, std::move(z.records));
+      if (!zone) {
+        out.errors.push_back("built-in zone " + z.origin.toText() + ": " + zone.error());
+        continue;
+      }
+      out.zones.push_back(*zone);
     }
+    return out;
+  }();
+  return built;
+}
+
+void addBuiltinZones(View& view, Errors& errors) {
+  const BuiltinZones& builtin = builtinZones();
+  errors.insert(errors.end(), builtin.errors.begin(), builtin.errors.end());
+  for (const auto& zone : builtin.zones) {
     PolicyEntry e;
     e.kind = PolicyEntry::Kind::kLocalZone;
-    e.zone = zone->get();
-    view.local_zones.push_back(*zone);
-    view.table.set(z.origin, e);
+    e.zone = zone.get();
+    view.local_zones.push_back(zone);
+    view.table.set(zone->origin(), e);
   }
 }
 
@@ -314,7 +335,17 @@ Result<std::shared_ptr<const Snapshot>, std::vector<std::string>> buildSnapshot(
     std::shared_ptr<const config::Config> config) {
   Errors errors;
   std::vector<std::shared_ptr<const private_zones::Zone>> zones;
-  for (const auto& spec : config->zones) zones.push_back(loadZone(*config, spec, errors));
+  // An inline zone's change batches live in its journal (server/zone_journal.h).
+  const auto keys = config->state_dir.empty() ? std::vector<std::string>() : zoneKeys(*config);
+  for (size_t i = 0; i < config->zones.size(); ++i) {
+    auto zone = loadZone(*config, config->zones[i], errors);
+    if (zone && config->zones[i].file.empty() && !keys.empty()) {
+      auto replayed = replayJournal(*config, keys[i], std::move(zone));
+      if (!replayed) errors.push_back(replayed.error());
+      zone = replayed ? *replayed : nullptr;
+    }
+    zones.push_back(std::move(zone));
+  }
   if (!errors.empty()) return fail(std::move(errors));
   return assembleSnapshot(std::move(config), std::move(zones));
 }

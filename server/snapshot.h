@@ -8,6 +8,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -60,10 +61,42 @@ class SnapshotHolder {
  public:
   explicit SnapshotHolder(std::shared_ptr<const Snapshot> snapshot)
       : snapshot_(std::move(snapshot)) {}
-  void publish(std::shared_ptr<const Snapshot> snapshot) {
+  // Returns the generation of `snapshot` (what workers report once they serve it).
+  uint64_t publish(std::shared_ptr<const Snapshot> snapshot) {
     std::lock_guard lock(mu_);
+    if (snapshot_) retired_.push_back(std::move(snapshot_));
     snapshot_ = std::move(snapshot);
-    generation_.fetch_add(1, std::memory_order_release);
+    const uint64_t g = generation_.fetch_add(1, std::memory_order_release) + 1;
+    if (on_publish_) on_publish_();
+    return g;
+  }
+  // Called after each publish, under the holder's lock (so once cleared it is never called
+  // again): the daemon wakes idle workers with it, so that they serve the new snapshot without
+  // waiting for a query. It must not block nor call back into the holder.
+  void setOnPublish(std::function<void()> f) {
+    std::lock_guard lock(mu_);
+    on_publish_ = std::move(f);
+  }
+  // Frees, on the calling thread, the snapshots that publish() replaced and that no worker
+  // holds any more (a worker drops its reference on its next query or wake-up). The daemon's
+  // main loop calls it every second: freeing a snapshot of 10,000 zones takes a good fraction
+  // of a second, which must not be spent on a worker's query path. Returns how many it freed.
+  size_t collectRetired() {
+    std::vector<std::shared_ptr<const Snapshot>> unused;
+    size_t in_use = 0;
+    {
+      std::lock_guard lock(mu_);
+      for (auto& s : retired_) {
+        // Nobody can take a new reference to a replaced snapshot: a count of 1 (ours) is final.
+        if (s.use_count() == 1) {
+          unused.push_back(std::move(s));
+        } else {
+          retired_[in_use++] = std::move(s);
+        }
+      }
+      retired_.resize(in_use);
+    }
+    return unused.size();  // `unused` is freed here, outside the lock
   }
   std::shared_ptr<const Snapshot> current() const {
     std::lock_guard lock(mu_);
@@ -74,7 +107,9 @@ class SnapshotHolder {
  private:
   mutable std::mutex mu_;
   std::shared_ptr<const Snapshot> snapshot_;
+  std::vector<std::shared_ptr<const Snapshot>> retired_;  // replaced; freed by collectRetired()
   std::atomic<uint64_t> generation_{1};
+  std::function<void()> on_publish_;
 };
 
 // Where a zone's file is: relative paths start at the config file's folder.

@@ -124,9 +124,9 @@ class TcpConnection {
   void answer(std::span<const uint8_t> query) {
     ClientInfo client{peer_, Transport::kTcp, owner_.listener_index_, &owner_, serial_};
     const std::span<uint8_t> scratch(owner_.reply_.get(), kReplyScratch);
-    const uint64_t deferred = owner_.pipeline_.stats().deferred;
+    const uint64_t deferred = owner_.pipeline_.stats().deferred.get();
     const size_t n = owner_.pipeline_.handle(query, client, scratch);
-    if (owner_.pipeline_.stats().deferred != deferred) ++waiting_;
+    if (owner_.pipeline_.stats().deferred.get() != deferred) ++waiting_;
     if (n == 0) return;
     write({scratch.data(), n});
   }

@@ -43,8 +43,8 @@ size_t writeReply(const Reply& r, std::span<uint8_t> out) {
   return n;
 }
 
-// Writes the zone text next to `path` and renames it over, so a crash leaves old or new data,
-// never half of it.
+}  // namespace
+
 bool writeFileAtomically(const std::string& path, const std::string& text, std::string& error) {
   const std::string tmp = path + ".vpcdns-update.tmp";
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -71,6 +71,8 @@ bool writeFileAtomically(const std::string& path, const std::string& text, std::
   }
   return ok;
 }
+
+namespace {
 
 // The index in config->zones of the private zone `name` that `view` answers, or -1.
 int zoneIndex(const Snapshot& s, const View& view, const dns::Name& name) {

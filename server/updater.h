@@ -14,11 +14,17 @@
 #include <cstdint>
 #include <mutex>
 #include <span>
+#include <string>
 
 #include "server/pipeline.h"
 #include "server/snapshot.h"
 
 namespace vpcdns::server {
+
+// Writes `text` to a temporary file next to `path`, fsyncs it and renames it over `path`, so a
+// crash leaves the old or the new content, never half of it. Also used for change batches
+// (server/changes.h). On failure `error` names the file and the reason.
+bool writeFileAtomically(const std::string& path, const std::string& text, std::string& error);
 
 class Updater {
  public:

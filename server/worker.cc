@@ -11,7 +11,7 @@ namespace vpcdns::server {
 
 Worker::Worker(size_t index, const SnapshotHolder& holder, Updater* updater,
                std::vector<ListenerFds> fds, std::shared_ptr<ResolverRuntime> runtime,
-               std::shared_ptr<ForwardRuntime> forwarding)
+               std::shared_ptr<ForwardRuntime> forwarding, QueryLogRing* log_ring)
     : index_(index),
       config_(holder.current()->config),
       pipeline_(holder),
@@ -28,6 +28,7 @@ Worker::Worker(size_t index, const SnapshotHolder& holder, Updater* updater,
     pipeline_.addStage(std::move(stage));
   }
   pipeline_.setUpdater(updater);
+  pipeline_.setQueryObservers(&query_stats_, log_ring);
   for (size_t i = 0; i < fds.size(); ++i) {
     udp_.push_back(std::make_unique<UdpListener>(fds[i].udp, i, pipeline_));
     tcp_.push_back(std::make_unique<TcpListener>(fds[i].tcp, i, pipeline_, config_->server));
@@ -56,6 +57,10 @@ void Worker::onStop() {
   if (resolver_stage_ != nullptr) resolver_stage_->detach();
   for (auto& l : udp_) l->close();
   for (auto& l : tcp_) l->close();
+}
+
+void Worker::wake() {
+  thread_.post([this] { pipeline_.refresh(); });
 }
 
 void Worker::stop() {

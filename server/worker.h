@@ -12,6 +12,7 @@
 #include "io/loop_thread.h"
 #include "server/forward_stage.h"
 #include "server/pipeline.h"
+#include "server/query_stats.h"
 #include "server/resolver_stage.h"
 #include "server/tcp_listener.h"
 #include "server/udp_listener.h"
@@ -30,16 +31,26 @@ class Worker {
   // `updater` (may be null: UPDATE gets NOTIMP) too.
   // `runtime` (may be null: no recursion, misses get SERVFAIL) and `forwarding` (may be null:
   // FORWARD rules get SERVFAIL) are shared by all workers.
+  // `log_ring` (may be null: no query log) is this worker's ring of the QueryLogWriter, which
+  // must outlive the worker.
   Worker(size_t index, const SnapshotHolder& holder, Updater* updater, std::vector<ListenerFds> fds,
          std::shared_ptr<ResolverRuntime> runtime,
-         std::shared_ptr<ForwardRuntime> forwarding = nullptr);
+         std::shared_ptr<ForwardRuntime> forwarding = nullptr, QueryLogRing* log_ring = nullptr);
   ~Worker();
 
   void start();
   void stop();  // asynchronous; join() waits
   void join();
 
-  // Valid after join().
+  // The generation of the snapshot this worker serves (see Pipeline::servedGeneration). Any
+  // thread.
+  uint64_t servedGeneration() const { return pipeline_.servedGeneration(); }
+  // Makes the worker take the newest snapshot now, even with no query coming (a change batch
+  // reaches INSYNC without traffic). Any thread; runs on the loop thread through the
+  // LoopThread's uv_async; ignored once stopping.
+  void wake();
+
+  // Readable from any thread at any time (Counters).
   const PipelineStats& stats() const { return pipeline_.stats(); }
   // Readable from any thread at any time; null without recursion.
   const resolver::ResolverCounters* resolverCounters() const {
@@ -48,6 +59,8 @@ class Worker {
   const ForwardCounters* forwardCounters() const {
     return forward_stage_ ? &forward_stage_->counters() : nullptr;
   }
+  // Per-query counters (by rcode, qtype, VPC, path; latency). Readable from any thread.
+  const QueryStats& queryStats() const { return query_stats_; }
 
  private:
   void onStart(uv_loop_t* loop);
@@ -55,6 +68,7 @@ class Worker {
 
   size_t index_;
   std::shared_ptr<const config::Config> config_;  // the start-up config: listeners and limits
+  QueryStats query_stats_;                        // written on the loop thread only
   Pipeline pipeline_;
   ResolverStage* resolver_stage_ = nullptr;  // owned by pipeline_
   ForwardStage* forward_stage_ = nullptr;    // owned by pipeline_

@@ -94,6 +94,8 @@ Verdict ZoneStage::answer(QueryContext& ctx) {
   // The default ".", and FORWARD and SYSTEM rules: the forwarder and the resolver decide.
   if (entry == nullptr || entry->zone == nullptr) return Verdict::kPass;
   ctx.reply.header().aa = true;
+  ctx.path = entry->kind == PolicyEntry::Kind::kPrivateZone ? AnswerPath::kPrivateZone
+                                                            : AnswerPath::kLocalZone;
 
   for (int step = 0; step < kMaxCnameChain; ++step) {
     const auto& zone = *entry->zone;

@@ -150,7 +150,8 @@ TEST(ConfigValid, LoadFileReadsAndNamesTheFile) {
 TEST(ConfigErrors, UnknownTopLevelKey) {
   EXPECT_THAT(errorsOf("server:\n  workers: 2\nsrever:\n  workers: 3\n"),
               ElementsAre("cfg.yaml:3:1: unknown key 'srever' (expected one of: server, logging, "
-                          "resolver, cache, forwarding, rules, vpcs, zones, tsig_keys)"));
+                          "resolver, cache, forwarding, rules, vpcs, zones, tsig_keys, "
+                          "state_dir, admin, query_log)"));
 }
 
 TEST(ConfigErrors, UnknownNestedKeys) {
@@ -163,7 +164,8 @@ TEST(ConfigErrors, UnknownNestedKeys) {
                           "address, vpc)",
                           "cfg.yaml:5:3: server: unknown key 'worker' (expected one of: listen, "
                           "workers, allow, edns_udp_size, tcp_idle_timeout_ms, "
-                          "tcp_max_connections, tcp_max_pipelined, udp_recv_buffer)"));
+                          "tcp_max_connections, tcp_max_pipelined, udp_recv_buffer, user, "
+                          "group)"));
 }
 
 TEST(ConfigErrors, DuplicateKey) {
@@ -238,11 +240,11 @@ TEST(ConfigErrors, TopLevelMustBeAMap) {
   EXPECT_THAT(errorsOf("- server\n- logging\n"),
               ElementsAre("cfg.yaml:1:1: expected a map with keys server, logging, resolver, "
                           "cache, forwarding, rules, vpcs, zones, "
-                          "tsig_keys, got a list"));
+                          "tsig_keys, state_dir, admin, query_log, got a list"));
   EXPECT_THAT(errorsOf("hello\n"),
               ElementsAre("cfg.yaml:1:1: expected a map with keys server, logging, resolver, "
                           "cache, forwarding, rules, vpcs, zones, "
-                          "tsig_keys, got \"hello\""));
+                          "tsig_keys, state_dir, admin, query_log, got \"hello\""));
 }
 
 TEST(ConfigErrors, OutOfRangeIntegers) {
@@ -350,8 +352,10 @@ TEST(ConfigErrors, BadPrefixes) {
 // ---- error messages: the document ------------------------------------------------------------
 
 TEST(ConfigErrors, SyntaxErrorUnclosedBracket) {
-  EXPECT_THAT(errorsOf("server:\n  allow: [10.0.0.0/8\nlogging:\n  level: info\n"),
-              ElementsAre("cfg.yaml:3:8: YAML syntax error: end of sequence flow not found"));
+  EXPECT_THAT(
+      errorsOf("server:\n  allow: [10.0.0.0/8\nlogging:\n  level: info\n"),
+      ElementsAre("cfg.yaml:3:8: YAML syntax error: did not find expected ',' or ']' (while "
+                  "parsing a flow sequence at line 2, column 10)"));
 }
 
 TEST(ConfigErrors, SyntaxErrorTabIndentation) {
@@ -408,7 +412,8 @@ TEST(ConfigErrors, AllErrorsReportedTogether) {
                           "cfg.yaml:11:3: logging: unknown key 'colour' (expected one of: "
                           "level, format)",
                           "cfg.yaml:12:1: unknown key 'extra' (expected one of: server, "
-                          "logging, resolver, cache, forwarding, rules, vpcs, zones, tsig_keys)"));
+                          "logging, resolver, cache, forwarding, rules, vpcs, zones, tsig_keys, "
+                          "state_dir, admin, query_log)"));
 }
 
 TEST(ConfigErrors, ReportedInDocumentOrder) {
