@@ -69,8 +69,9 @@ LoadResult loadString(std::string_view yaml, const std::string& name) {
   Config config = detail::defaultConfig(name);
   // No exception may escape (callers rely on a LoadResult); only bad_alloc can occur.
   try {
-    // One pass of libyaml over the text builds the tree and notices a second document (which
-    // is refused: only its start is parsed, so input after it cannot hang the loader).
+    // One pass of yaml-cpp's event parser over the text builds the tree and notices a second
+    // document (which is refused: only its start is parsed, so input after it cannot hang the
+    // loader).
     detail::YamlDocument doc;
     if (auto error = detail::YamlDocument::parse(yaml, doc)) {
       r.error(error->mark, "", std::move(error->message));

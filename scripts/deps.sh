@@ -5,7 +5,7 @@
 set -euo pipefail
 
 packages=(cmake ninja-build g++ pkg-config
-          libuv1-dev libc-ares-dev libyaml-cpp-dev libyaml-dev libspdlog-dev libfmt-dev
+          libuv1-dev libc-ares-dev libyaml-cpp-dev libspdlog-dev libfmt-dev
           libgtest-dev libgmock-dev libbenchmark-dev libssl-dev
           libcpp-httplib-dev nlohmann-json3-dev
           dnsutils knot-dnsutils dnsperf nsd unbound dnsmasq

@@ -352,10 +352,8 @@ TEST(ConfigErrors, BadPrefixes) {
 // ---- error messages: the document ------------------------------------------------------------
 
 TEST(ConfigErrors, SyntaxErrorUnclosedBracket) {
-  EXPECT_THAT(
-      errorsOf("server:\n  allow: [10.0.0.0/8\nlogging:\n  level: info\n"),
-      ElementsAre("cfg.yaml:3:8: YAML syntax error: did not find expected ',' or ']' (while "
-                  "parsing a flow sequence at line 2, column 10)"));
+  EXPECT_THAT(errorsOf("server:\n  allow: [10.0.0.0/8\nlogging:\n  level: info\n"),
+              ElementsAre("cfg.yaml:3:8: YAML syntax error: end of sequence flow not found"));
 }
 
 TEST(ConfigErrors, SyntaxErrorTabIndentation) {
