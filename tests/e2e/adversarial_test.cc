@@ -1142,7 +1142,14 @@ TEST_F(AdversarialTest, CacheStaysWithinItsMemoryBound) {
   EXPECT_GT((*stats)["cache_evictions"], 0u);
   EXPECT_GT((*stats)["cache_entries"], 0u);
   EXPECT_GT(rss, 0u);
+#if defined(__SANITIZE_ADDRESS__)
+  // Under ASan the daemon's RSS is mostly the allocator's quarantine (256 MiB by default) and
+  // shadow memory, not ours: the cache's own bound is checked above, the process size only in
+  // the Release suite.
+  std::printf("ASan build: VmRSS not checked against 200 MiB\n");
+#else
   EXPECT_LT(rss, uint64_t{200} << 10) << "VmRSS in KiB";
+#endif
 
   // Still answering right: a recent name (likely cached) and the first one (evicted by now).
   expectAddresses(bulkName(r.last_ok), {bulkAddress(r.last_ok)});
