@@ -1,7 +1,11 @@
 #include "server/udp_listener.h"
 
 #include <spdlog/spdlog.h>
+#include <sys/socket.h>
 #include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 
 namespace vpcdns::server {
 
@@ -10,7 +14,7 @@ UdpListener::UdpListener(int fd, size_t listener_index, Pipeline& pipeline)
       listener_index_(listener_index),
       pipeline_(pipeline),
       batch_(new uint8_t[kBatch * kDatagramSlot]),
-      reply_(std::make_unique<std::array<uint8_t, 65535>>()) {}
+      replies_(new uint8_t[kBatch * kMaxReply]) {}
 
 bool UdpListener::start(uv_loop_t* loop) {
   int rc = uv_udp_init_ex(loop, &handle_, AF_UNSPEC | UV_UDP_RECVMMSG);
@@ -40,16 +44,53 @@ bool UdpListener::start(uv_loop_t* loop) {
 }
 
 void UdpListener::onRead(ssize_t nread, const uv_buf_t* buf, const sockaddr* addr) {
-  // nread == 0 with addr == nullptr marks the end of a batch; the buffer is ours, not freed.
-  if (nread <= 0 || addr == nullptr) return;
+  // nread == 0 with addr == nullptr marks the end of a batch (or nothing to read): the kept
+  // replies leave now. The buffer is ours, not freed.
+  if (addr == nullptr) {
+    flush();
+    return;
+  }
+  if (nread <= 0) return;
   ClientInfo client{SocketAddress::fromSockaddr(addr), Transport::kUdp, listener_index_, this, 0};
   const std::span<const uint8_t> packet(reinterpret_cast<const uint8_t*>(buf->base),
                                         static_cast<size_t>(nread));
-  const size_t n = pipeline_.handle(packet, client, *reply_);
+  if (pending_ == kBatch) flush();  // libuv gave more than one batch without a mark: never so
+  const std::span<uint8_t> slot(replies_.get() + pending_ * kMaxReply, kMaxReply);
+  const size_t n = pipeline_.handle(packet, client, slot);
   if (n == 0) return;
-  uv_buf_t out = uv_buf_init(reinterpret_cast<char*>(reply_->data()), static_cast<unsigned>(n));
-  // A full socket buffer drops the reply, as the network could; the client retries.
-  if (uv_udp_try_send(&handle_, &out, 1, addr) < 0) ++send_failures_;
+  const socklen_t addr_len =
+      addr->sa_family == AF_INET6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in);
+  std::memcpy(&peers_[pending_], addr, addr_len);
+  iov_[pending_] = {slot.data(), n};
+  msghdr& h = out_[pending_].msg_hdr;
+  h = msghdr{};
+  h.msg_name = &peers_[pending_];
+  h.msg_namelen = addr_len;
+  h.msg_iov = &iov_[pending_];
+  h.msg_iovlen = 1;
+  ++pending_;
+}
+
+void UdpListener::flush() {
+  size_t sent = 0;
+  while (sent < pending_) {
+    const int rc =
+        ::sendmmsg(fd_, out_.data() + sent, static_cast<unsigned>(pending_ - sent), MSG_DONTWAIT);
+    if (rc > 0) {
+      sent += static_cast<size_t>(rc);
+      continue;
+    }
+    if (rc < 0 && errno == EINTR) continue;
+    // A full socket buffer (EAGAIN) drops what is left, as the network could (the clients
+    // retry); any other error drops the reply it stopped at, and the rest still go.
+    if (rc < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      send_failures_ += pending_ - sent;
+      break;
+    }
+    ++send_failures_;
+    ++sent;
+  }
+  pending_ = 0;
 }
 
 void UdpListener::sendLater(const ClientInfo& client, std::span<const uint8_t> reply) {

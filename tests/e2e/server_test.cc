@@ -1,6 +1,12 @@
 // End-to-end tests of the listeners and the query pipeline: the real vpcdns binary, queried over
 // UDP and TCP on loopback by raw sockets and by dig/kdig.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -189,6 +195,68 @@ TEST_F(ServerTest, UnreadableHeadersAndResponsesAreDropped) {
   response[2] |= 0x80;  // QR: answering a response could loop between two servers
   EXPECT_FALSE(udpExchange(addr_, kPort, response, "", std::chrono::milliseconds(300)));
   EXPECT_TRUE(ask(query("example.com.", dns::rrtype::kA, 42)));
+}
+
+// Replies to one recvmmsg batch leave together in one sendmmsg: each must still reach the
+// socket that asked, with its own ID and question, and a datagram that gets no reply (a
+// response, dropped) must not shift the others. The daemon is stopped (SIGSTOP) while 64
+// clients send, so its one worker finds them all queued and reads them in full batches.
+TEST_F(ServerTest, BatchedRepliesReachEachSenderWithItsOwnAnswer) {
+  startDaemon("  workers: 1\n");
+  ASSERT_TRUE(ask(query("warm.example.", dns::rrtype::kA, 1)));  // up and answering
+  constexpr size_t kClients = 64;
+  struct Client {
+    int fd = -1;
+    uint16_t id = 0;
+    std::string name;
+    bool answered_expected = true;
+  };
+  std::vector<Client> clients(kClients);
+  sockaddr_in to{};
+  to.sin_family = AF_INET;
+  to.sin_port = htons(kPort);
+  ASSERT_EQ(inet_pton(AF_INET, addr_.c_str(), &to.sin_addr), 1);
+  daemon_->signal(SIGSTOP);
+  for (size_t i = 0; i < kClients; ++i) {
+    Client& c = clients[i];
+    c.fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    ASSERT_GE(c.fd, 0);
+    c.id = static_cast<uint16_t>(0x4000 + i);
+    c.name = "q" + std::to_string(i) + ".batch.example.";
+    std::vector<uint8_t> q = query(c.name, dns::rrtype::kA, c.id);
+    if (i % 5 == 3) {  // a response: dropped unanswered
+      q[2] |= 0x80;
+      c.answered_expected = false;
+    }
+    ASSERT_EQ(
+        ::sendto(c.fd, q.data(), q.size(), 0, reinterpret_cast<const sockaddr*>(&to), sizeof to),
+        static_cast<ssize_t>(q.size()));
+  }
+  daemon_->signal(SIGCONT);
+  size_t answered = 0, expected = 0;
+  for (Client& c : clients) {
+    if (c.answered_expected) ++expected;
+    pollfd p{c.fd, POLLIN, 0};
+    const bool readable = ::poll(&p, 1, c.answered_expected ? 3000 : 200) == 1;
+    if (!c.answered_expected) {
+      EXPECT_FALSE(readable) << c.name << ": a response must get no reply";
+    } else if (readable) {
+      std::vector<uint8_t> buf(4096);
+      const ssize_t n = ::recv(c.fd, buf.data(), buf.size(), 0);
+      ASSERT_GT(n, 0);
+      buf.resize(static_cast<size_t>(n));
+      const dns::Message m = parse(buf);
+      EXPECT_EQ(m.header.id, c.id) << c.name;
+      ASSERT_EQ(m.questions.size(), 1u) << c.name;
+      EXPECT_TRUE(m.questions[0].name.identical(*dns::Name::fromText(c.name))) << c.name;
+      ++answered;
+    } else {
+      ADD_FAILURE() << c.name << ": no reply";
+    }
+    ::close(c.fd);
+  }
+  EXPECT_EQ(answered, expected);
+  EXPECT_EQ(expected, kClients - 13);  // i % 5 == 3 for 13 of 0..63
 }
 
 TEST_F(ServerTest, TcpAnswersPipelinedQueriesOnOneConnection) {
