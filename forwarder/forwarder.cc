@@ -282,7 +282,8 @@ size_t Forwarder::ChannelKeyHash::operator()(const ChannelKey& k) const {
   return static_cast<size_t>(mix(h, k.timeout_ms));
 }
 
-Forwarder::Forwarder(uv_loop_t* loop, HealthRegistry& health) : loop_(loop), health_(health) {
+Forwarder::Forwarder(uv_loop_t* loop, HealthRegistry& health, UpstreamCounters* counters)
+    : loop_(loop), health_(health), counters_(counters != nullptr ? counters : &own_counters_) {
   initAresOnce();
   defer_timer_ = new uv_timer_t;
   uv_timer_init(loop_, defer_timer_);
@@ -414,7 +415,10 @@ void Forwarder::startNext(Query* q) {
     if (ch == nullptr) {
       // A local problem (source of the wrong family, c-ares could not start): not the
       // target's fault, so its health is left alone.
-      if (!q->probe) ++stats_.errors;
+      if (!q->probe) {
+        ++stats_.errors;
+        counters_->errors.add();
+      }
       continue;
     }
     q->current = i;
@@ -445,6 +449,8 @@ void Forwarder::onAttemptDone(Query* q, int status, const uint8_t* abuf, int ale
       q->result.reply.assign(abuf, abuf + alen);
       q->result.target = q->targets[q->current];
       ++stats_.replies;
+      counters_->replies.add();
+      counters_->rtt.observe(rtt_us);
     }
     finish(q, ForwardResult::Status::kReply);
     return;
@@ -452,10 +458,16 @@ void Forwarder::onAttemptDone(Query* q, int status, const uint8_t* abuf, int ale
   if (status == ARES_ECANCELLED || status == ARES_EDESTRUCTION) {
     // The channel went away under a live query (not through close(), which drops queries
     // first): not the target's fault; try the next one.
-    if (!q->probe) ++stats_.errors;
+    if (!q->probe) {
+      ++stats_.errors;
+      counters_->errors.add();
+    }
   } else {
     state.reportFailure();
-    if (!q->probe) ++(status == ARES_ETIMEOUT ? stats_.timeouts : stats_.errors);
+    if (!q->probe) {
+      ++(status == ARES_ETIMEOUT ? stats_.timeouts : stats_.errors);
+      (status == ARES_ETIMEOUT ? counters_->timeouts : counters_->errors).add();
+    }
   }
   if (q->probe) {
     finish(q, ForwardResult::Status::kFailed);

@@ -40,7 +40,9 @@
 #include <unordered_set>
 #include <vector>
 
+#include "common/counter.h"
 #include "common/net.h"
+#include "common/rtt_histogram.h"
 #include "dns/message.h"
 #include "forwarder/health.h"
 
@@ -80,9 +82,19 @@ struct ForwardResult {
 
 using ForwardCallback = std::function<void(ForwardResult&&)>;
 
+// What the forwarding targets did with the client queries sent to them (probes not counted):
+// written on the loop thread, readable from any thread (the admin API's /metrics).
+struct UpstreamCounters {
+  Counter replies;   // attempts answered (any RCODE)
+  Counter timeouts;  // attempts that timed out
+  Counter errors;    // attempts that failed otherwise (refused connection, unusable reply...)
+  RttHistogram rtt;  // round-trip time of the replies
+};
+
 class Forwarder {
  public:
-  Forwarder(uv_loop_t* loop, HealthRegistry& health);
+  // `counters`, if given, must outlive the Forwarder (the owner keeps it readable by others).
+  Forwarder(uv_loop_t* loop, HealthRegistry& health, UpstreamCounters* counters = nullptr);
   ~Forwarder();
   Forwarder(const Forwarder&) = delete;
   Forwarder& operator=(const Forwarder&) = delete;
@@ -107,6 +119,8 @@ class Forwarder {
     uint64_t probes = 0;    // probes sent
   };
   const Stats& stats() const { return stats_; }
+  // Any thread.
+  const UpstreamCounters& counters() const { return *counters_; }
 
   // Queries not yet delivered (probes included); channels alive (retired ones included).
   size_t inFlight() const { return queries_.size() + deferred_.size(); }
@@ -160,6 +174,8 @@ class Forwarder {
   int forward_depth_ = 0;  // > 0 while inside forward(): results wait for the loop
   bool closed_ = false;
   Stats stats_;
+  UpstreamCounters own_counters_;  // used when the constructor is given none
+  UpstreamCounters* counters_ = nullptr;
 };
 
 }  // namespace vpcdns::forwarder

@@ -27,6 +27,7 @@
 #include "cache/record_cache.h"
 #include "common/counter.h"
 #include "common/net.h"
+#include "common/rtt_histogram.h"
 #include "dns/message.h"
 #include "dns/writer.h"
 #include "resolver/root_hints.h"
@@ -78,21 +79,7 @@ using AnswerCallback = std::function<void(const Answer&)>;
 
 using vpcdns::Counter;
 
-// Round-trip times of upstream replies (the time from sending a query to its reply; timeouts
-// are not samples), as a Prometheus histogram: a count per bucket (not cumulative) and the sum.
-// Single writer (the worker's loop thread), readable from any thread.
-struct RttHistogram {
-  static constexpr std::array<uint32_t, 10> kBoundsUs = {1000,   5000,   10000,  25000,   50000,
-                                                         100000, 250000, 500000, 1000000, 2000000};
-  std::array<Counter, kBoundsUs.size() + 1> buckets;  // the last: above every bound (+Inf)
-  Counter sum_us;
-  void observe(uint32_t rtt_us) {
-    size_t i = 0;
-    while (i < kBoundsUs.size() && rtt_us > kBoundsUs[i]) ++i;
-    buckets[i].add();
-    sum_us.add(rtt_us);
-  }
-};
+using vpcdns::RttHistogram;  // common/rtt_histogram.h
 
 struct ResolverCounters {
   Counter queries;           // client questions that reached the resolver

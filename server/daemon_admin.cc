@@ -176,6 +176,28 @@ HttpResult Daemon::forwardersStatus() const {
   return {200, nlohmann::json{{"rules", std::move(rules)}}.dump(2, ' ', false, kReplace) + "\n"};
 }
 
+namespace {
+
+// A Prometheus histogram from per-bucket counts (not cumulative) over RttHistogram's bounds.
+void rttHistogram(std::string& out, std::string_view name, std::string_view help,
+                  const std::array<uint64_t, RttHistogram::kBoundsUs.size() + 1>& buckets,
+                  uint64_t sum_us) {
+  prom::family(out, name, "histogram", help);
+  const std::string base(name);
+  uint64_t cumulative = 0;
+  for (size_t i = 0; i < buckets.size(); ++i) {
+    cumulative += buckets[i];
+    const std::string le = i < RttHistogram::kBoundsUs.size()
+                               ? fmt::format("{}", seconds(RttHistogram::kBoundsUs[i]))
+                               : std::string("+Inf");
+    prom::sample(out, base + "_bucket", prom::label("le", le), cumulative);
+  }
+  prom::sample(out, base + "_sum", "", seconds(sum_us));
+  prom::sample(out, base + "_count", "", cumulative);
+}
+
+}  // namespace
+
 void Daemon::appendMetrics(std::string& out) const {
   auto snapshot = holder_.current();
   out.reserve(16384);
@@ -236,7 +258,7 @@ void Daemon::appendMetrics(std::string& out) const {
   // ---- recursion (resolver/resolver.h counters, summed over workers) ----
   ResolverTotals rs;
   bool any_resolver = false;
-  std::array<uint64_t, resolver::RttHistogram::kBoundsUs.size() + 1> rtt{};
+  std::array<uint64_t, RttHistogram::kBoundsUs.size() + 1> rtt{};
   uint64_t rtt_sum_us = 0;
   for (const auto& w : workers_) {
     const auto* c = w->resolverCounters();
@@ -269,23 +291,15 @@ void Daemon::appendMetrics(std::string& out) const {
             "Datagrams that failed the transport's checks (spoofs, garbage).", rs.upstream_ignored);
     counter(out, "vpcdns_resolver_servfail_total", "Recursion answers that were SERVFAIL.",
             rs.servfail);
-    constexpr std::string_view kRtt = "vpcdns_upstream_rtt_seconds";
-    prom::family(out, kRtt, "histogram", "Round-trip time of authoritative servers' replies.");
-    uint64_t cumulative = 0;
-    for (size_t i = 0; i < rtt.size(); ++i) {
-      cumulative += rtt[i];
-      const std::string le = i < resolver::RttHistogram::kBoundsUs.size()
-                                 ? fmt::format("{}", seconds(resolver::RttHistogram::kBoundsUs[i]))
-                                 : std::string("+Inf");
-      prom::sample(out, "vpcdns_upstream_rtt_seconds_bucket", prom::label("le", le), cumulative);
-    }
-    prom::sample(out, "vpcdns_upstream_rtt_seconds_sum", "", seconds(rtt_sum_us));
-    prom::sample(out, "vpcdns_upstream_rtt_seconds_count", "", cumulative);
+    rttHistogram(out, "vpcdns_upstream_rtt_seconds",
+                 "Round-trip time of authoritative servers' replies.", rtt, rtt_sum_us);
   }
 
   // ---- forwarding ----
   if (forwarding_) {
     uint64_t queries = 0, hits = 0, sent = 0, all_down = 0, failed = 0;
+    uint64_t replies = 0, timeouts = 0, errors = 0, fwd_rtt_sum_us = 0;
+    std::array<uint64_t, RttHistogram::kBoundsUs.size() + 1> fwd_rtt{};
     for (const auto& w : workers_) {
       const auto* f = w->forwardCounters();
       if (f == nullptr) continue;
@@ -294,6 +308,11 @@ void Daemon::appendMetrics(std::string& out) const {
       sent += f->forwarded.get();
       all_down += f->all_down.get();
       failed += f->failed.get();
+      replies += f->upstream.replies.get();
+      timeouts += f->upstream.timeouts.get();
+      errors += f->upstream.errors.get();
+      for (size_t i = 0; i < fwd_rtt.size(); ++i) fwd_rtt[i] += f->upstream.rtt.buckets[i].get();
+      fwd_rtt_sum_us += f->upstream.rtt.sum_us.get();
     }
     counter(out, "vpcdns_forward_queries_total", "Questions a FORWARD rule claimed.", queries);
     counter(out, "vpcdns_forward_cache_answers_total",
@@ -303,6 +322,15 @@ void Daemon::appendMetrics(std::string& out) const {
             "SERVFAIL at once because every target of the rule was down.", all_down);
     counter(out, "vpcdns_forward_failed_total",
             "SERVFAIL after every target tried failed (or replied unusably).", failed);
+    counter(out, "vpcdns_forward_upstream_replies_total",
+            "Attempts to forwarding targets that got a reply (any RCODE; probes not counted).",
+            replies);
+    counter(out, "vpcdns_forward_upstream_timeouts_total",
+            "Attempts to forwarding targets that timed out (probes not counted).", timeouts);
+    counter(out, "vpcdns_forward_upstream_errors_total",
+            "Attempts to forwarding targets that failed otherwise (probes not counted).", errors);
+    rttHistogram(out, "vpcdns_forward_rtt_seconds",
+                 "Round-trip time of forwarding targets' replies.", fwd_rtt, fwd_rtt_sum_us);
 
     std::set<std::string> seen;  // a target shared by rules is listed once
     std::vector<std::pair<std::string, std::shared_ptr<forwarder::TargetState>>> targets;

@@ -79,7 +79,7 @@ ForwardStage::ForwardStage(std::shared_ptr<ForwardRuntime> runtime) : runtime_(s
 ForwardStage::~ForwardStage() = default;
 
 void ForwardStage::attach(uv_loop_t* loop) {
-  forwarder_ = std::make_unique<forwarder::Forwarder>(loop, *runtime_->health);
+  forwarder_ = std::make_unique<forwarder::Forwarder>(loop, *runtime_->health, &counters_.upstream);
 }
 
 void ForwardStage::detach() {

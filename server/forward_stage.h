@@ -40,6 +40,7 @@ struct ForwardCounters {
   Counter forwarded;   // sent upstream
   Counter all_down;    // SERVFAIL at once: every target of the rule down
   Counter failed;      // SERVFAIL: every target tried failed, or an unusable reply
+  forwarder::UpstreamCounters upstream;  // the worker's Forwarder: replies, timeouts, RTT
 };
 
 class ForwardStage final : public Stage {

@@ -377,6 +377,18 @@ TEST_F(AdminTest, MetricsMoveWithQueriesAndFlushMakesAMiss) {
                 s0.at("vpcdns_queries_total{rcode=\"NOERROR\"}"),
             4);
   EXPECT_EQ(*s1.sum("vpcdns_forwarded_total") - *s0.sum("vpcdns_forwarded_total"), 1);
+  // The forwarded one got a reply from its target: one RTT sample, in a bucket up to 1 s (the
+  // target is on loopback), no timeout.
+  EXPECT_EQ(s1.at("vpcdns_forward_upstream_replies_total") -
+                s0.at("vpcdns_forward_upstream_replies_total"),
+            1);
+  EXPECT_EQ(s1.at("vpcdns_forward_rtt_seconds_count") - s0.at("vpcdns_forward_rtt_seconds_count"),
+            1);
+  EXPECT_EQ(s1.at("vpcdns_forward_rtt_seconds_bucket{le=\"1\"}") -
+                s0.at("vpcdns_forward_rtt_seconds_bucket{le=\"1\"}"),
+            1);
+  EXPECT_EQ(s1.at("vpcdns_forward_upstream_timeouts_total"), 0);
+  EXPECT_EQ(s1.types["vpcdns_forward_rtt_seconds"], "histogram");
   EXPECT_EQ(
       *s1.sum("vpcdns_forward_cache_answers_total") - *s0.sum("vpcdns_forward_cache_answers_total"),
       3);
@@ -443,6 +455,10 @@ TEST_F(AdminTest, DeadForwardingTargetShowsDown) {
   Scrape s = scrape();
   EXPECT_EQ(s.at(up_key), 0);
   EXPECT_GE(s.at("vpcdns_forward_target_failures{target=\"" + dead + "\"}"), 1);
+  // The attempt that timed out is counted, and gave no RTT sample.
+  EXPECT_EQ(s.at("vpcdns_forward_upstream_timeouts_total"), 1);
+  EXPECT_EQ(s.at("vpcdns_forward_upstream_replies_total"), 0);
+  EXPECT_EQ(s.at("vpcdns_forward_rtt_seconds_count"), 0);
   EXPECT_EQ(s.at("vpcdns_forward_target_up{target=\"" + answering_->address() + ":53\"}"), 1);
 
   auto res = client_->Get("/v1/forwarders");

@@ -233,6 +233,13 @@ TEST_F(ForwarderTest, SilentTargetCostsOneTimeoutThenIsSkipped) {
   EXPECT_EQ(good.queries(), 8u);
   EXPECT_EQ(fwd_->stats().timeouts, 3u);
   EXPECT_EQ(fwd_->stats().replies, 8u);
+  // The same, in the counters /metrics reads: one RTT sample per reply, none per timeout.
+  EXPECT_EQ(fwd_->counters().timeouts.get(), 3u);
+  EXPECT_EQ(fwd_->counters().replies.get(), 8u);
+  EXPECT_EQ(fwd_->counters().errors.get(), 0u);
+  uint64_t samples = 0;
+  for (const auto& b : fwd_->counters().rtt.buckets) samples += b.get();
+  EXPECT_EQ(samples, 8u);
 }
 
 TEST_F(ForwarderTest, EveryTargetFailingIsKFailed) {
