@@ -35,7 +35,8 @@ void put16(std::vector<uint8_t>& out, uint16_t v) {
 
 // A query as an iterative resolver sends it: random ID, RD=0, the name with its letters in
 // random case (draft-vixie-dnsext-dns0x20: the reply must echo the pattern, which a blind
-// spoofer cannot guess), EDNS with our payload size and no options.
+// spoofer cannot guess), EDNS with our payload size and no options (edns_size 0: no OPT, for
+// servers that do not understand EDNS).
 std::vector<uint8_t> buildQuery(const dns::Name& name, uint16_t type, uint16_t edns_size) {
   std::vector<uint8_t> q;
   q.reserve(dns::kHeaderSize + name.wireLength() + 4 + 11);
@@ -44,7 +45,7 @@ std::vector<uint8_t> buildQuery(const dns::Name& name, uint16_t type, uint16_t e
   put16(q, 1);  // QDCOUNT
   put16(q, 0);
   put16(q, 0);
-  put16(q, 1);  // ARCOUNT: the OPT
+  put16(q, edns_size != 0 ? 1 : 0);  // ARCOUNT: the OPT
   const auto wire = name.wire();
   uint8_t bits[dns::kMaxNameLength];
   randomBytes({bits, wire.size()});
@@ -63,6 +64,7 @@ std::vector<uint8_t> buildQuery(const dns::Name& name, uint16_t type, uint16_t e
   }
   put16(q, type);
   put16(q, dns::rrclass::kIN);
+  if (edns_size == 0) return q;
   q.push_back(0);  // OPT: root owner
   put16(q, dns::rrtype::kOPT);
   put16(q, edns_size);
@@ -328,9 +330,9 @@ void Task::send(size_t server) {
   const bool full = !minimise_ || sent_labels_ >= total || minimise_steps_ >= kMaxMinimiseSteps;
   sent_name_ = full ? target_ : target_.stripLeft(total - sent_labels_);
   sent_type_ = full ? qtype_ : dns::rrtype::kA;  // RFC 9156 §2.1 (A, as Unbound does)
-  sent_wire_ = buildQuery(sent_name_, sent_type_, options().edns_udp_size);
-
   Server& s = servers_[server];
+  sent_wire_ = buildQuery(sent_name_, sent_type_, s.no_edns ? 0 : options().edns_udp_size);
+
   const uint64_t now = nowMs();
   const uint64_t left = budget_->deadline_ms > now ? budget_->deadline_ms - now : 0;
   const uint32_t timeout = static_cast<uint32_t>(std::max<uint64_t>(
@@ -389,6 +391,15 @@ void Task::onReply(UpstreamResult&& result) {
 }
 
 void Task::onMessage(const dns::Message& m) {
+  // RFC 6891 §7: a server that answers an EDNS query with FORMERR (or NOTIMP) and no OPT does
+  // not implement EDNS: ask it again without (Unbound and BIND do the same). Its answer may
+  // then be truncated at 512 octets and come over TCP.
+  Server& server = servers_[current_];
+  if (!server.no_edns && !m.edns &&
+      (m.rcode() == dns::rcode::kFormErr || m.rcode() == dns::rcode::kNotImp)) {
+    server.no_edns = true;
+    return send(current_);
+  }
   Classified c = classify(m, zone_, sent_name_, sent_type_, options().max_cname_chain);
   const bool minimised = !(sent_name_ == target_);
   switch (c.kind) {

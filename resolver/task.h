@@ -55,6 +55,7 @@ class Task : public std::enable_shared_from_this<Task> {
     uint8_t timeouts = 0;  // a server that timed out gets a second chance after the others
     bool failed = false;   // answered unusably (error, lame, garbage): not asked again here
     bool tcp = false;      // a truncated reply came: ask this one over TCP
+    bool no_edns = false;  // it answered FORMERR/NOTIMP without OPT to EDNS: ask it without
   };
 
   const ResolverOptions& options() const;

@@ -1199,6 +1199,36 @@ TEST_F(AdversarialTest, LameServersAreSkipped) {
   EXPECT_GE(good->queryCount(), 1u);
 }
 
+// 9a'. A server that does not implement EDNS answers FORMERR without OPT to a query with one
+// (RFC 6891 §7): it is asked again without EDNS, and its answer is used.
+TEST_F(AdversarialTest, ServerWithoutEdnsIsAskedAgainWithoutIt) {
+  FakeAuthServer* old = newServer();
+  FakeZoneSet z;
+  z.zone("old.test.")
+      .add("old.test. 3600 NS ns.old.test.")
+      .add("ns.old.test. 3600 A " + old->address())
+      .add("www.old.test. 300 A 192.0.2.61");
+  auto zone = std::make_shared<FakeZoneSet>(z);
+  auto with_edns = std::make_shared<std::atomic<int>>(0);
+  auto without_edns = std::make_shared<std::atomic<int>>(0);
+  old->setHandler(
+      [zone, with_edns, without_edns](const dns::Message& q, bool tcp, const SocketAddress&) {
+        if (q.edns) {
+          ++*with_edns;
+          dns::Message formerr = rcodeReply(q, dns::rcode::kFormErr);
+          formerr.edns.reset();
+          return FakeActions::reply(encodeFor(formerr, q, tcp));
+        }
+        ++*without_edns;
+        return FakeActions::reply(encodeFor(zone->respond(q), q, tcp));
+      });
+  tld_zone_.delegate("old.test.", "ns.old.test.", old->address());
+  startDaemon();
+  expectAddresses("www.old.test", {"192.0.2.61"});
+  EXPECT_EQ(with_edns->load(), 1) << "one EDNS query, then none to this server";
+  EXPECT_GE(without_edns->load(), 1);
+}
+
 // 9b. Every server of a delegation is silent: SERVFAIL by resolution_timeout_ms (the client
 // waits 2 s more), and the daemon goes on answering.
 TEST_F(AdversarialTest, AllServersSilentGivesServfailInTime) {
