@@ -23,6 +23,7 @@ struct Entry {
   uint32_t unknown_us = 0;  // rank of a server never heard from, drawn once (BIND's way)
   uint32_t timeouts = 0;    // consecutive
   uint64_t held_until_ms = 0;
+  uint64_t no_edns_until_ms = 0;
   bool has_rtt = false;
   bool known = false;
 };
@@ -205,6 +206,15 @@ void ServerTable::reportFailure(const IpAddress& server) {
   e.held_until_ms = now + options_.holddown_ms;
 }
 
+void ServerTable::reportNoEdns(const IpAddress& server) {
+  const uint64_t now = options_.now_ms();
+  Shard& shard = shardOf(server);
+  std::lock_guard lock(shard.mu);
+  Entry& e = shard.get(server);
+  e.known = true;
+  e.no_edns_until_ms = now + options_.no_edns_ms;
+}
+
 ServerInfo ServerTable::info(const IpAddress& server) const {
   const uint64_t now = options_.now_ms();
   Shard& shard = shardOf(server);
@@ -215,6 +225,7 @@ ServerInfo ServerTable::info(const IpAddress& server) const {
     info.srtt_us = e->has_rtt ? e->srtt_us : 0;
     info.timeouts = e->timeouts;
     info.held_down = e->held_until_ms > now;
+    info.no_edns = e->no_edns_until_ms > now;
   }
   return info;
 }

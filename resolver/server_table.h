@@ -16,6 +16,9 @@
 // timeouts, or one REFUSED, SERVFAIL or lame reply (reportFailure()), the server is held down
 // for `holddown_ms`, then tried again (it leaves hold-down on its first good reply, which also
 // resets the timeout count, or gets held down again by its next timeout or failure).
+// EDNS: a server that answered an EDNS query with FORMERR/NOTIMP and no OPT (reportNoEdns())
+// is asked without EDNS for `no_edns_ms` (Unbound keeps such facts for infra-host-ttl, 15 min),
+// then with EDNS again, in case it was upgraded.
 // Size: at most about `max_servers` addresses are remembered (least recently used forgotten
 // first, per shard), since the addresses come from data anyone can publish.
 //
@@ -40,6 +43,7 @@ struct ServerTableOptions {
   uint32_t holddown_after = 3;  // consecutive timeouts
   uint32_t holddown_ms = 60000;
   uint32_t explore_percent = 5;
+  uint32_t no_edns_ms = 900000;
   size_t max_servers = 100000;  // remembered addresses, in all shards together
   // Milliseconds on a monotonic clock; tests inject their own. Default: steady_clock.
   std::function<uint64_t()> now_ms;
@@ -50,6 +54,7 @@ struct ServerInfo {
   uint32_t srtt_us = 0;    // smoothed RTT (valid when a reply was ever seen)
   uint32_t timeouts = 0;   // consecutive
   bool held_down = false;  // at the time of the call
+  bool no_edns = false;    // at the time of the call: ask it without EDNS
 };
 
 class ServerTable {
@@ -67,6 +72,7 @@ class ServerTable {
   void reportRtt(const IpAddress& server, uint32_t rtt_us);  // a usable reply arrived
   void reportTimeout(const IpAddress& server);               // nothing came back in time
   void reportFailure(const IpAddress& server);               // REFUSED, SERVFAIL, lame, garbage
+  void reportNoEdns(const IpAddress& server);                // FORMERR/NOTIMP without OPT to EDNS
 
   ServerInfo info(const IpAddress& server) const;
 

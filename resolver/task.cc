@@ -331,6 +331,7 @@ void Task::send(size_t server) {
   sent_name_ = full ? target_ : target_.stripLeft(total - sent_labels_);
   sent_type_ = full ? qtype_ : dns::rrtype::kA;  // RFC 9156 §2.1 (A, as Unbound does)
   Server& s = servers_[server];
+  if (!s.no_edns && resolver_.shared_->servers->info(s.address).no_edns) s.no_edns = true;
   sent_wire_ = buildQuery(sent_name_, sent_type_, s.no_edns ? 0 : options().edns_udp_size);
 
   const uint64_t now = nowMs();
@@ -392,12 +393,13 @@ void Task::onReply(UpstreamResult&& result) {
 
 void Task::onMessage(const dns::Message& m) {
   // RFC 6891 §7: a server that answers an EDNS query with FORMERR (or NOTIMP) and no OPT does
-  // not implement EDNS: ask it again without (Unbound and BIND do the same). Its answer may
-  // then be truncated at 512 octets and come over TCP.
+  // not implement EDNS: ask it again without (Unbound and BIND do the same), and remember it in
+  // the server table. Its answer may then be truncated at 512 octets and come over TCP.
   Server& server = servers_[current_];
   if (!server.no_edns && !m.edns &&
       (m.rcode() == dns::rcode::kFormErr || m.rcode() == dns::rcode::kNotImp)) {
     server.no_edns = true;
+    resolver_.shared_->servers->reportNoEdns(server.address);
     return send(current_);
   }
   Classified c = classify(m, zone_, sent_name_, sent_type_, options().max_cname_chain);

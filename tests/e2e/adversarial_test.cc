@@ -1207,7 +1207,8 @@ TEST_F(AdversarialTest, ServerWithoutEdnsIsAskedAgainWithoutIt) {
   z.zone("old.test.")
       .add("old.test. 3600 NS ns.old.test.")
       .add("ns.old.test. 3600 A " + old->address())
-      .add("www.old.test. 300 A 192.0.2.61");
+      .add("www.old.test. 300 A 192.0.2.61")
+      .add("ftp.old.test. 300 A 192.0.2.62");
   auto zone = std::make_shared<FakeZoneSet>(z);
   auto with_edns = std::make_shared<std::atomic<int>>(0);
   auto without_edns = std::make_shared<std::atomic<int>>(0);
@@ -1227,6 +1228,9 @@ TEST_F(AdversarialTest, ServerWithoutEdnsIsAskedAgainWithoutIt) {
   expectAddresses("www.old.test", {"192.0.2.61"});
   EXPECT_EQ(with_edns->load(), 1) << "one EDNS query, then none to this server";
   EXPECT_GE(without_edns->load(), 1);
+  // Another resolution asks it without EDNS from the start: the server table remembers.
+  expectAddresses("ftp.old.test", {"192.0.2.62"});
+  EXPECT_EQ(with_edns->load(), 1);
 }
 
 // 9b. Every server of a delegation is silent: SERVFAIL by resolution_timeout_ms (the client

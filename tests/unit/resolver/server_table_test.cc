@@ -246,5 +246,21 @@ TEST(ServerTableTest, IsSafeFromManyThreads) {
   EXPECT_TRUE(table.info(servers[0]).known);
 }
 
+TEST(ServerTableTest, NoEdnsIsRememberedForAWhilePerAddress) {
+  ServerTableOptions o;
+  o.no_edns_ms = 60000;
+  Fixture f(o);
+  const IpAddress old = ip("192.0.2.7"), other = ip("192.0.2.8");
+  EXPECT_FALSE(f.table.info(old).no_edns);
+  f.table.reportNoEdns(old);
+  EXPECT_TRUE(f.table.info(old).no_edns);
+  EXPECT_FALSE(f.table.info(other).no_edns);
+  f.table.reportRtt(old, 1000);  // a reply (without EDNS) does not clear it
+  f.advance(59999);
+  EXPECT_TRUE(f.table.info(old).no_edns);
+  f.advance(1);  // then EDNS is tried again, in case the server was upgraded
+  EXPECT_FALSE(f.table.info(old).no_edns);
+}
+
 }  // namespace
 }  // namespace vpcdns::resolver
