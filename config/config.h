@@ -1,7 +1,7 @@
 // The daemon's configuration: the validated, immutable form the rest of the code reads.
 //
-// YAML text -> (loader.cc, yaml-cpp events, with marks) -> Config. Every problem found is reported as a
-// ConfigError naming file:line:column, the key path and what was expected; one run reports all
+// YAML text -> (loader.cc, yaml-cpp events, with marks) -> Config. Every problem found is reported
+// as a ConfigError naming file:line:column, the key path and what was expected; one run reports all
 // of them. Unknown keys are errors. The schema is documented in README.md ("Configuration").
 #pragma once
 

@@ -6,7 +6,7 @@
 // moves bytes (UDP, and TCP when a reply is truncated) and every decision about which target to
 // ask, when to give up on one and when to try it again is made here, from the shared health
 // table (health.h). c-ares 1.18.1 keeps no memory of a dead server and would pay its timeout
-// on every query (docs: /work/shared/notes/libraries.md §2).
+// on every query (docs: ../shared/notes/libraries.md §2, beside the repo).
 //
 // Per query: a fresh random ID per attempt, RD=1, the caller's CD bit, and an OPT RR (UDP size
 // 1232, DO clear, no options; always the last 11 bytes, which is what c-ares' FORMERR fallback
