@@ -32,13 +32,6 @@ ns1 IN A   10.0.0.2
 db  IN A   10.0.3.7
 )zone";
 
-std::string readFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 class ChangesTest : public ::testing::Test {
  protected:
   void SetUp() override {

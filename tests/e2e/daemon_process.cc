@@ -31,13 +31,6 @@ sockaddr_in v4(const std::string& address, uint16_t port) {
   return sa;
 }
 
-std::string readFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 bool waitFd(int fd, short events, std::chrono::steady_clock::time_point deadline) {
   const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
       deadline - std::chrono::steady_clock::now());
@@ -290,6 +283,13 @@ bool TcpClient::waitClosed(std::chrono::milliseconds timeout) {
 }  // namespace vpcdns::test
 
 namespace vpcdns::test {
+
+std::string readFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
 
 void DaemonProcess::writeFile(const std::string& name, const std::string& content) const {
   std::ofstream(dir_ + "/" + name) << content;

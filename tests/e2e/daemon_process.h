@@ -62,6 +62,8 @@ std::optional<std::vector<uint8_t>> udpExchange(
     const std::string& address, uint16_t port, const std::vector<uint8_t>& query,
     const std::string& source = "",
     std::chrono::milliseconds timeout = std::chrono::milliseconds(1000));
+// The whole file, or "" when it cannot be read.
+std::string readFile(const std::string& path);
 // Sends without waiting for a reply.
 void udpSend(const std::string& address, uint16_t port, const std::vector<uint8_t>& datagram);
 

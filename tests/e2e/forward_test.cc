@@ -64,13 +64,6 @@ const char* const kVpcs =
 
 // ---- Small utilities -----------------------------------------------------------------------
 
-std::string readFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 void writeFile(const std::string& path, const std::string& content) {
   std::ofstream(path) << content;
 }

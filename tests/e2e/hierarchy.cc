@@ -25,13 +25,6 @@ namespace {
 
 constexpr uint16_t kDnsPort = 53;
 
-std::string readFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 bool writeFile(const std::string& path, const std::string& content) {
   std::ofstream out(path);
   out << content;
