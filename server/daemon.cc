@@ -25,10 +25,6 @@ void notifyManager(const std::string& state) {
   if (auto r = sdNotify(state); !r) spdlog::warn("sd_notify: {}", r.error());
 }
 
-}  // namespace
-
-namespace {
-
 // CPU time of the calling thread: what a reload costs, whatever else the machine runs.
 double threadCpuSeconds() {
   timespec ts{};
